@@ -94,10 +94,10 @@ describe("update", () => {
   });
 
   it("$inc keeps a Long a Long", async () => {
-    const counters = freshCollection();
-    await counters.insertOne({ _id: "calls" as never, total: Long.fromNumber(2 ** 53) });
-    await counters.updateOne({ _id: "calls" as never }, { $inc: { total: Long.fromNumber(2) } });
-    const stored = await counters.findOne({ _id: "calls" as never }, { promoteLongs: false });
+    const counters = freshCollection<{ _id: string; total: Long }>();
+    await counters.insertOne({ _id: "calls", total: Long.fromNumber(2 ** 53) });
+    await counters.updateOne({ _id: "calls" }, { $inc: { total: Long.fromNumber(2) } });
+    const stored = await counters.findOne({ _id: "calls" }, { promoteLongs: false });
     expect(stored?.total).toBeInstanceOf(Long);
     expect((stored?.total as Long).toString()).toBe("9007199254740994");
   });
