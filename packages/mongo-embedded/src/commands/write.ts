@@ -113,6 +113,10 @@ function parseUpdateStatement(raw: unknown, index: number, variables: Doc | unde
     throw new MongoCommandError(ErrorCodes.FailedToParse, "Update argument must be either an object or an array");
   }
   rejectCollation(raw);
+  // Update statements learnt `sort` in MongoDB 8.0; the 7.0 this server follows rejects it.
+  if (raw.sort !== undefined) {
+    throw new MongoCommandError(40415, "BSON field 'update.updates.sort' is an unknown field.", { codeName: "Location40415" });
+  }
   const statement: UpdateStatement = {
     q,
     u: u as UpdateSpec,
@@ -151,7 +155,7 @@ function applyUpdateStatement(collection: Collection, statement: UpdateStatement
   let before: Doc | undefined;
   let after: Doc | undefined;
   for (const existing of matchedDocuments) {
-    const result = applyUpdate(existing, statement.u, { arrayFilters: statement.arrayFilters, filter });
+    const result = applyUpdate(existing, statement.u, { arrayFilters: statement.arrayFilters, filter, variables: statement.variables });
     if (result.modified) {
       collection.replace(result.doc);
       modified++;
@@ -174,6 +178,7 @@ function upsertDocument(filter: Doc, statement: UpdateStatement): Doc {
   const { doc } = applyUpdate(base, statement.u, {
     arrayFilters: statement.arrayFilters,
     filter,
+    variables: statement.variables,
     isUpsertInsert: true,
   });
   return withIdFirst(doc);
