@@ -56,6 +56,10 @@ export const aggregate: CommandHandler = async (context, dbName, cmd) => {
   } else if (isNumeric(target) && toNumber(target) === 1) {
     ns = `${dbName}.$cmd.aggregate`;
     input = [];
+    if (stages[0] && "$listLocalSessions" in stages[0]) {
+      input = context.sessions.list();
+      remaining = stages.slice(1);
+    }
   } else {
     throw new MongoCommandError(
       ErrorCodes.FailedToParse,

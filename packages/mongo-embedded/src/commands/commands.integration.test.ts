@@ -226,3 +226,17 @@ describe("namespaces and indexes", () => {
     });
   });
 });
+
+describe("sessions", () => {
+  it("lists the sessions commands used, and forgets ended ones", async () => {
+    const session = client.startSession();
+    await freshCollection().insertOne({ a: 1 }, { session });
+    const sessionId = session.id!.id;
+    const listed = async () =>
+      (await client.db("admin").aggregate([{ $listLocalSessions: {} }]).toArray()).map((doc) => doc._id.id.toString("hex"));
+    expect(await listed()).toContain(sessionId.toString("hex"));
+    await client.db("admin").command({ endSessions: [session.id] });
+    expect(await listed()).not.toContain(sessionId.toString("hex"));
+    await session.endSession();
+  });
+});

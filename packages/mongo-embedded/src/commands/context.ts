@@ -3,11 +3,13 @@ import type { Logger } from "../logger.js";
 import type { Collection, Storage } from "../storage/catalog.js";
 import type { CommandContext } from "../wire/command-executor.js";
 import type { CursorStore } from "./cursors.js";
+import type { SessionRegistry } from "./sessions.js";
 
 /** What every command handler is given. */
 export interface HandlerContext extends CommandContext {
   readonly storage: Storage;
   readonly cursors: CursorStore;
+  readonly sessions: SessionRegistry;
   readonly logger: Logger;
 }
 

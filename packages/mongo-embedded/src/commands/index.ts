@@ -10,6 +10,7 @@ import { CursorStore } from "./cursors.js";
 import * as namespaces from "./namespaces.js";
 import * as read from "./read.js";
 import * as serverInfo from "./server-info.js";
+import { SessionRegistry } from "./sessions.js";
 import * as write from "./write.js";
 
 /**
@@ -60,6 +61,7 @@ const handlers: Record<string, CommandHandler> = {
 
 export function createCommandExecutor(storage: Storage, options: { logger: Logger }): CommandExecutor & { close(): void } {
   const cursors = new CursorStore();
+  const sessions = new SessionRegistry();
   return {
     async execute(dbName: string, command: Doc, context: CommandContext): Promise<Doc> {
       const name = Object.keys(command)[0];
@@ -74,7 +76,8 @@ export function createCommandExecutor(storage: Storage, options: { logger: Logge
           "Transaction numbers are only allowed on a replica set member or mongos",
         );
       }
-      const handlerContext: HandlerContext = { ...context, storage, cursors, logger: options.logger };
+      sessions.touch(command.lsid);
+      const handlerContext: HandlerContext = { ...context, storage, cursors, sessions, logger: options.logger };
       return handler(handlerContext, dbName, command);
     },
     connectionClosed(connectionId: number): void {

@@ -30,8 +30,13 @@ export const connectionStatus: CommandHandler = () => ({
   ok: 1,
 });
 
-/** Sessions are accepted (drivers attach an `lsid` to everything) but keep no server-side state. */
-export const endSessions: CommandHandler = () => ({ ok: 1 });
+/** endSessions and killSessions forget the sessions they list; killAllSessions forgets none it cannot name. */
+export const endSessions: CommandHandler = (context, _dbName, command) => {
+  const name = Object.keys(command)[0];
+  const listed = command[name];
+  if (Array.isArray(listed)) context.sessions.end(listed);
+  return { ok: 1 };
+};
 
 export const serverStatus: CommandHandler = (context) => ({
   host: context.client,
