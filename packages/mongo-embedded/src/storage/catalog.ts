@@ -1,12 +1,29 @@
 /**
- * CONTRACT (owner: catalog helper). Databases, collections, their documents and indexes.
+ * Databases, collections, their documents and indexes.
  * Documents are kept as BSON buffers (memory close to the data size; no caller can mutate stored
  * state); every read hands out a fresh deserialized copy (DESERIALIZE_OPTIONS).
  * All mutating methods are synchronous and journal a ChangeRecord; callers `await storage.sync()`
- * before acknowledging a write.
+ * before acknowledging a write. Opening replays the journal through the same methods, unjournaled.
  */
-import type { Doc } from "../bson-values.js";
-import type { Logger } from "../logger.js";
+import { BSON, EJSON } from "bson";
+import { bsonTypeOf, canonicalKey, compareValues, DESERIALIZE_OPTIONS, toNumber, type Doc } from "../bson-values.js";
+import { ErrorCodes, MongoCommandError } from "../errors.js";
+import { createStderrLogger, type Logger } from "../logger.js";
+import { compileFilter } from "../query/matcher.js";
+import { openDurability, type Durability } from "./durability.js";
+import {
+  describeSpec,
+  distinguishingOptionsKey,
+  ID_INDEX_NAME,
+  ID_INDEX_SPEC,
+  normalizeIndexSpec,
+  optionsKey,
+  sameKeyPattern,
+} from "./index-specs.js";
+import { isPlainDocument } from "./index-keys.js";
+import { extractConstraints, planIndex, planScore, type GeoOperator, type IndexPlan } from "./query-plan.js";
+import type { ChangeRecord } from "./records.js";
+import { SecondaryIndex, type IndexKeys } from "./secondary-index.js";
 
 export interface IndexSpec {
   v: 2;
@@ -25,53 +42,883 @@ export interface FindOptions {
   hint?: string | Doc;
 }
 
-export declare class Collection {
-  readonly dbName: string;
-  readonly name: string;
+/** How a find reads the collection: for tests and diagnostics (like explain's winning plan). */
+export interface QueryPlanSummary {
+  stage: "COLLSCAN" | "IDHACK" | "IXSCAN" | "GEO";
+  indexName?: string;
+}
+
+/** What the last `find` read, counted while its result is consumed. */
+export interface FindStats extends QueryPlanSummary {
+  /** Documents handed to the filter re-check. */
+  docsExamined: number;
+}
+
+export const MAX_DOCUMENT_SIZE = 16 * 1024 * 1024;
+
+/** What collections need from the storage that holds them. */
+interface CatalogContext {
+  journal(record: ChangeRecord): void;
+  readonly logger: Logger;
+}
+
+const TTL_DEFAULT_INTERVAL_MS = 60_000;
+/** Compact once the journal holds this much more than twice the live data. */
+const COMPACTION_SLACK_BYTES = 64 * 1024 * 1024;
+
+const invalidDatabaseCharacters = /[/\\. "$\0]/;
+const MAX_DATABASE_NAME_LENGTH = 63;
+const MAX_NAMESPACE_LENGTH = 255;
+
+function invalidNamespace(message: string): MongoCommandError {
+  return new MongoCommandError(ErrorCodes.InvalidNamespace, message);
+}
+
+export function validateDatabaseName(name: string): void {
+  if (name === "") throw invalidNamespace("Invalid database name: ''");
+  if (invalidDatabaseCharacters.test(name)) throw invalidNamespace(`Invalid database name: '${name}'`);
+  if (name.length > MAX_DATABASE_NAME_LENGTH) {
+    throw invalidNamespace(`db name '${name}' is too long (max is ${MAX_DATABASE_NAME_LENGTH} characters)`);
+  }
+}
+
+export function validateCollectionName(dbName: string, name: string): void {
+  const namespace = `${dbName}.${name}`;
+  if (name === "" || name.startsWith(".") || name.includes("\0")) throw invalidNamespace(`Invalid namespace specified '${namespace}'`);
+  if (name.includes("$")) throw invalidNamespace(`Invalid collection name: ${name}`);
+  if (name.startsWith("system.")) throw invalidNamespace(`Invalid system namespace: ${namespace}`);
+  if (namespace.length > MAX_NAMESPACE_LENGTH) {
+    throw invalidNamespace(`Fully qualified namespace is too long. Namespace: ${namespace} Max: ${MAX_NAMESPACE_LENGTH}`);
+  }
+}
+
+/** mongod's rendering of a key value in "dup key: { ... }". */
+function formatKeyValue(value: unknown): string {
+  switch (bsonTypeOf(value)) {
+    case "string":
+      return JSON.stringify(String(value));
+    case "null":
+      return "null";
+    case "undefined":
+      return "undefined";
+    case "double": {
+      const number = typeof value === "number" ? value : Number((value as { value: number }).value);
+      return Number.isInteger(number) ? number.toFixed(1) : String(number);
+    }
+    case "int":
+    case "long":
+    case "decimal":
+      return String((value as { toString(): string }).toString());
+    case "objectId":
+      return `ObjectId('${(value as { toHexString(): string }).toHexString()}')`;
+    case "date":
+      return `new Date(${(value as Date).getTime()})`;
+    case "array":
+      return `[ ${(value as unknown[]).map(formatKeyValue).join(", ")} ]`;
+    case "object":
+      return formatKeyDocument(value as Doc);
+    default:
+      return EJSON.stringify({ value } as Doc, { relaxed: true }).slice('{"value":'.length, -1);
+  }
+}
+
+function formatKeyDocument(doc: Doc): string {
+  const entries = Object.entries(doc);
+  if (entries.length === 0) return "{}";
+  return `{ ${entries.map(([key, value]) => `${key}: ${formatKeyValue(value)}`).join(", ")} }`;
+}
+
+function duplicateKeyError(namespace: string, indexName: string, keyPattern: Doc, keyValue: Doc): MongoCommandError {
+  return new MongoCommandError(
+    ErrorCodes.DuplicateKey,
+    `E11000 duplicate key error collection: ${namespace} index: ${indexName} dup key: ${formatKeyDocument(keyValue)}`,
+    { extra: { keyPattern, keyValue } },
+  );
+}
+
+function deserialize(buffer: Uint8Array): Doc {
+  return BSON.deserialize(buffer, DESERIALIZE_OPTIONS) as Doc;
+}
+
+function serializeDocument(doc: Doc, forInsert: boolean): Buffer {
+  const bytes = BSON.serialize(doc);
+  // A view, not a copy: bson already hands out a buffer of exactly the document's size.
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer.length > MAX_DOCUMENT_SIZE) {
+    throw new MongoCommandError(
+      ErrorCodes.BSONObjectTooLarge,
+      forInsert
+        ? `object to insert too large. size in bytes: ${buffer.length}, max size: ${MAX_DOCUMENT_SIZE}`
+        : `BSONObj size: ${buffer.length} (0x${buffer.length.toString(16).toUpperCase()}) is invalid. Size must be between 0 and ${MAX_DOCUMENT_SIZE}(16MB)`,
+    );
+  }
+  return buffer;
+}
+
+function validateId(doc: Doc): unknown {
+  const id = doc._id;
+  if (id === undefined) throw new MongoCommandError(ErrorCodes.InternalError, "a stored document needs an _id");
+  const type = bsonTypeOf(id);
+  if (type === "array") throw new MongoCommandError(ErrorCodes.InvalidIdField, "The '_id' value cannot be of type array");
+  if (type === "regex") throw new MongoCommandError(ErrorCodes.InvalidIdField, "The '_id' value cannot be of type regex");
+  if (type === "object") rejectDollarPrefixedIdFields(id as Doc);
+  return id;
+}
+
+/** mongod refuses to store an `_id` document with `$`-prefixed field names at any depth. */
+function rejectDollarPrefixedIdFields(value: Doc): void {
+  for (const [field, inner] of Object.entries(value)) {
+    if (field.startsWith("$")) {
+      throw new MongoCommandError(
+        ErrorCodes.DollarPrefixedFieldName,
+        `_id fields may not contain '$'-prefixed fields: ${field} is not valid for storage.`,
+      );
+    }
+    if (isPlainDocument(inner)) rejectDollarPrefixedIdFields(inner);
+  }
+}
+
+function badHint(): MongoCommandError {
+  return new MongoCommandError(ErrorCodes.BadValue, "hint provided does not correspond to an existing index");
+}
+
+type ResolvedHint = { kind: "natural"; direction: 1 | -1 } | { kind: "id" } | { kind: "index"; index: SecondaryIndex };
+
+/** How a find reads: ids to look up (in this order), or every document in natural order. */
+interface ReadPlan {
+  summary: QueryPlanSummary;
+  ids?: Iterable<string>;
+  reverse?: boolean;
+  /** Documents come back ordered by _id (a hinted _id_ scan). */
+  sortById?: boolean;
+  /**
+   * For scans: a matching document must contain one of these byte strings (the UTF-8 of the strings
+   * a field must equal), so documents without any are skipped without being decoded.
+   */
+  requiredBytes?: Buffer[];
+}
+
+export class Collection {
+  #dbName: string;
+  #name: string;
   readonly options: Doc;
+  /** canonicalKey(_id) → BSON; Map insertion order is the natural order. */
+  private readonly documents = new Map<string, Buffer>();
+  private totalSize = 0;
+  private readonly indexes = new Map<string, SecondaryIndex>();
+  private readonly context: CatalogContext;
+  /** What the most recent find read (updated as its result is consumed). */
+  lastFindStats: FindStats = { stage: "COLLSCAN", docsExamined: 0 };
+
+  constructor(dbName: string, name: string, options: Doc, context: CatalogContext) {
+    this.#dbName = dbName;
+    this.#name = name;
+    this.options = options;
+    this.context = context;
+  }
+
+  get dbName(): string {
+    return this.#dbName;
+  }
+
+  get name(): string {
+    return this.#name;
+  }
+
+  private get namespace(): string {
+    return `${this.#dbName}.${this.#name}`;
+  }
+
+  /** Renaming moves the collection with its documents and indexes (storage-internal). */
+  moveTo(dbName: string, name: string): void {
+    this.#dbName = dbName;
+    this.#name = name;
+  }
+
   /** Number of documents. */
-  count(): number;
+  count(): number {
+    return this.documents.size;
+  }
+
   /** Sum of the BSON sizes of the documents. */
-  dataSize(): number;
-  findById(id: unknown): Doc | undefined;
+  dataSize(): number {
+    return this.totalSize;
+  }
+
+  findById(id: unknown): Doc | undefined {
+    const buffer = this.documents.get(canonicalKey(id));
+    return buffer ? deserialize(buffer) : undefined;
+  }
+
   /** Every document matching `filter` (unsorted, unless an index scan happens to order them); uses an index when one can answer part of the filter. */
-  find(filter: Doc, options?: FindOptions): Iterable<Doc>;
+  find(filter: Doc, options: FindOptions = {}): Iterable<Doc> {
+    const plan = this.plan(filter, options);
+    const matches = Object.keys(filter).length === 0 ? undefined : compileFilter(filter);
+    const stats: FindStats = { ...plan.summary, docsExamined: 0 };
+    this.lastFindStats = stats;
+    return this.readPlan(plan, matches, stats);
+  }
+
+  /** The plan a find with this filter and hint would use, without reading. */
+  explain(filter: Doc, options: FindOptions = {}): QueryPlanSummary {
+    return this.plan(filter, options).summary;
+  }
+
+  private *readPlan(plan: ReadPlan, matches: ((doc: Doc) => boolean) | undefined, stats: FindStats): Generator<Doc> {
+    let source: Iterable<Buffer>;
+    if (plan.ids) {
+      source = this.buffersOf(plan.ids);
+    } else if (plan.reverse) {
+      source = [...this.documents.values()].reverse();
+    } else if (plan.sortById) {
+      source = this.buffersSortedById();
+    } else {
+      source = this.documents.values();
+    }
+    const required = plan.requiredBytes;
+    for (const buffer of source) {
+      if (required && !required.some((bytes) => buffer.includes(bytes))) continue;
+      const doc = deserialize(buffer);
+      stats.docsExamined++;
+      if (!matches || matches(doc)) yield doc;
+    }
+  }
+
+  private *buffersOf(ids: Iterable<string>): Generator<Buffer> {
+    for (const id of ids) {
+      // A document removed since the plan was made is skipped.
+      const buffer = this.documents.get(id);
+      if (buffer) yield buffer;
+    }
+  }
+
+  private buffersSortedById(): Buffer[] {
+    const withIds = [...this.documents.values()].map((buffer) => ({ buffer, id: deserialize(buffer)._id }));
+    return withIds.sort((a, b) => compareValues(a.id, b.id)).map((entry) => entry.buffer);
+  }
+
+  private resolveHint(hint: string | Doc): ResolvedHint {
+    if (typeof hint === "string") {
+      if (hint === ID_INDEX_NAME) return { kind: "id" };
+      const index = this.indexes.get(hint);
+      if (!index) throw badHint();
+      return { kind: "index", index };
+    }
+    if (!isPlainDocument(hint)) throw badHint();
+    const keys = Object.keys(hint);
+    if (keys.length === 1 && keys[0] === "$natural") {
+      return { kind: "natural", direction: toNumber(hint.$natural) < 0 ? -1 : 1 };
+    }
+    if (sameKeyPattern(hint, ID_INDEX_SPEC.key)) return { kind: "id" };
+    for (const index of this.indexes.values()) if (sameKeyPattern(hint, index.spec.key)) return { kind: "index", index };
+    throw badHint();
+  }
+
+  private plan(filter: Doc, options: FindOptions): ReadPlan {
+    const hint = options.hint === undefined ? undefined : this.resolveHint(options.hint);
+    const constraints = extractConstraints(filter);
+
+    if (hint?.kind === "natural") return { summary: { stage: "COLLSCAN" }, reverse: hint.direction === -1 };
+
+    const idConstraint = constraints.get("_id");
+    if (idConstraint && idConstraint.pointSets.length > 0 && (hint === undefined || hint.kind === "id")) {
+      const points = idConstraint.pointSets.reduce((best, set) => (set.length < best.length ? set : best));
+      const ids = [...new Set(points.map((point) => canonicalKey(point)))];
+      return { summary: { stage: "IDHACK", indexName: ID_INDEX_NAME }, ids };
+    }
+    if (hint?.kind === "id") return { summary: { stage: "IXSCAN", indexName: ID_INDEX_NAME }, sortById: true };
+
+    const geoPlan = this.planGeo(constraints, hint?.kind === "index" ? hint.index : undefined);
+    if (geoPlan) return geoPlan;
+
+    if (hint?.kind === "index") {
+      const index = hint.index;
+      if (index.isGeo) return { summary: { stage: "COLLSCAN" } };
+      const indexPlan = planIndex(index, constraints, filter, true);
+      return this.indexRead(indexPlan ?? { index, intervals: [], equalityFields: 0, rangeField: false }, indexPlan === undefined);
+    }
+
+    let best: IndexPlan | undefined;
+    for (const index of this.indexes.values()) {
+      if (index.isGeo || index.spec.hidden === true) continue;
+      const candidate = planIndex(index, constraints, filter);
+      if (candidate && (!best || planScore(candidate) > planScore(best))) best = candidate;
+    }
+    if (best) return this.indexRead(best, false);
+    return { summary: { stage: "COLLSCAN" }, requiredBytes: requiredStringBytes(constraints) };
+  }
+
+  private indexRead(plan: IndexPlan, wholeIndex: boolean): ReadPlan {
+    const summary: QueryPlanSummary = { stage: "IXSCAN", indexName: plan.index.name };
+    if (wholeIndex) return { summary, ids: dedupe(plan.index.allIds()) };
+    const ids: string[] = [];
+    for (const interval of plan.intervals) for (const id of plan.index.idsIn(interval)) ids.push(id);
+    return { summary, ids: plan.intervals.length > 1 || plan.index.multikey ? dedupe(ids) : ids };
+  }
+
+  /** `$near`/`$nearSphere` need a 2dsphere index, as in mongod; `$geoWithin`/`$geoIntersects` use one when there is. */
+  private planGeo(constraints: ReturnType<typeof extractConstraints>, hinted: SecondaryIndex | undefined): ReadPlan | undefined {
+    for (const [path, fieldConstraints] of constraints) {
+      for (const { operator, operand } of fieldConstraints.geo) {
+        const index = [...this.indexes.values()].find(
+          (candidate) => candidate.geoField?.path === path && (hinted === undefined || hinted === candidate) && !candidate.partial,
+        );
+        const isNear = operator === "$near" || operator === "$nearSphere";
+        if (!index) {
+          if (isNear) {
+            throw new MongoCommandError(
+              ErrorCodes.NoQueryExecutionPlans,
+              `error processing query: ns=${this.namespace} planner returned error :: caused by :: unable to find index for $geoNear query`,
+            );
+          }
+          continue;
+        }
+        const candidates = index.geoCandidates(operator as GeoOperator, operand);
+        if (candidates) return { summary: { stage: "GEO", indexName: index.name }, ids: candidates };
+      }
+    }
+    return undefined;
+  }
+
   /** Inserts a document that already has its `_id`. Throws E11000 (DuplicateKey, with keyPattern and keyValue) or BSONObjectTooLarge (10334), or 16755 for unindexable geo values. */
-  insert(doc: Doc): void;
+  insert(doc: Doc): void {
+    const id = validateId(doc);
+    const key = canonicalKey(id);
+    if (this.documents.has(key)) {
+      throw duplicateKeyError(this.namespace, ID_INDEX_NAME, { _id: 1 }, { _id: id });
+    }
+    const buffer = serializeDocument(doc, true);
+    this.applyIndexChanges(key, undefined, doc);
+    this.documents.set(key, buffer);
+    this.totalSize += buffer.length;
+    this.context.journal({ op: "put", db: this.#dbName, coll: this.#name, doc });
+  }
+
   /** Replaces the stored document that has `doc._id`. Same errors as insert. */
-  replace(doc: Doc): void;
+  replace(doc: Doc): void {
+    const id = validateId(doc);
+    const key = canonicalKey(id);
+    const previous = this.documents.get(key);
+    if (!previous) throw new MongoCommandError(ErrorCodes.NoSuchKey, `no document with _id ${formatKeyValue(id)} to replace`);
+    const buffer = serializeDocument(doc, false);
+    this.applyIndexChanges(key, this.indexes.size > 0 ? deserialize(previous) : undefined, doc);
+    // Map.set on an existing key keeps its place: a replaced document keeps its natural position.
+    this.documents.set(key, buffer);
+    this.totalSize += buffer.length - previous.length;
+    this.context.journal({ op: "put", db: this.#dbName, coll: this.#name, doc });
+  }
+
   /** Removes the document with this `_id`; false when none. */
-  remove(id: unknown): boolean;
-  listIndexes(): IndexSpec[];
+  remove(id: unknown): boolean {
+    const key = canonicalKey(id);
+    const previous = this.documents.get(key);
+    if (!previous) return false;
+    if (this.indexes.size > 0) this.applyIndexChanges(key, deserialize(previous), undefined);
+    this.documents.delete(key);
+    this.totalSize -= previous.length;
+    this.context.journal({ op: "delete", db: this.#dbName, coll: this.#name, id });
+    return true;
+  }
+
+  /** Replay of a `put` record: insert or replace, whichever applies. */
+  put(doc: Doc): void {
+    if (this.documents.has(canonicalKey(validateId(doc)))) this.replace(doc);
+    else this.insert(doc);
+  }
+
+  /**
+   * Moves a document's index entries from `before` to `after`, all or nothing: every key is computed
+   * and every unique index checked before anything changes; geo indexes (which validate while adding)
+   * are updated next and rolled back should one refuse; the B-trees, which cannot fail, come last.
+   */
+  private applyIndexChanges(key: string, before: Doc | undefined, after: Doc | undefined): void {
+    if (this.indexes.size === 0) return;
+    const changes: { index: SecondaryIndex; oldKeys: IndexKeys | undefined; newKeys: IndexKeys | undefined }[] = [];
+    for (const index of this.indexes.values()) {
+      const oldKeys = before ? index.keysOf(before) : undefined;
+      const newKeys = after ? index.keysOf(after) : undefined;
+      if (newKeys && !index.isGeo) {
+        const duplicate = index.findDuplicate(newKeys.tuples, key);
+        if (duplicate) throw this.duplicateOn(index, duplicate);
+      }
+      if (!index.sameKeys(oldKeys, newKeys)) changes.push({ index, oldKeys, newKeys });
+    }
+    const geoApplied: (typeof changes)[number][] = [];
+    try {
+      for (const change of changes) {
+        if (!change.index.isGeo) continue;
+        geoApplied.push(change);
+        if (change.oldKeys) change.index.remove(key, change.oldKeys);
+        if (change.newKeys) change.index.add(key, change.newKeys);
+      }
+    } catch (error) {
+      for (const change of geoApplied) {
+        change.index.remove(key, { tuples: [] });
+        if (change.oldKeys) change.index.add(key, change.oldKeys);
+      }
+      throw error;
+    }
+    for (const change of changes) {
+      if (change.index.isGeo) continue;
+      if (change.oldKeys) change.index.remove(key, change.oldKeys);
+      if (change.newKeys) change.index.add(key, change.newKeys);
+    }
+  }
+
+  private duplicateOn(index: SecondaryIndex, values: unknown[]): MongoCommandError {
+    const keyValue: Doc = {};
+    index.treeFields.forEach((field, position) => {
+      keyValue[field.path] = values[position];
+    });
+    return duplicateKeyError(this.namespace, index.name, index.spec.key, keyValue);
+  }
+
+  listIndexes(): IndexSpec[] {
+    return [{ ...ID_INDEX_SPEC, key: { _id: 1 } }, ...[...this.indexes.values()].map((index) => copySpec(index.spec))];
+  }
+
+  /** Secondary indexes with a TTL (storage-internal). */
+  ttlIndexes(): SecondaryIndex[] {
+    return [...this.indexes.values()].filter((index) => index.expireAfterSeconds !== undefined);
+  }
+
   /** Creates indexes (validated: key pattern, name, options; IndexOptionsConflict/IndexKeySpecsConflict on clashes, and a unique index fails with E11000 on existing duplicates). Returns how many existed before and after. */
-  createIndexes(specs: Doc[]): { numIndexesBefore: number; numIndexesAfter: number; note?: string };
+  createIndexes(specs: Doc[]): { numIndexesBefore: number; numIndexesAfter: number; note?: string } {
+    const numIndexesBefore = this.indexes.size + 1;
+    const requested: IndexSpec[] = [];
+    for (const raw of specs) {
+      const spec = normalizeIndexSpec(raw);
+      if (this.alreadyExists(spec)) continue;
+      const twin = requested.find((other) => other.name === spec.name);
+      if (twin) {
+        if (sameKeyPattern(twin.key, spec.key) && optionsKey(twin) === optionsKey(spec)) continue;
+        throw new MongoCommandError(ErrorCodes.IndexKeySpecsConflict, `Index with name: ${spec.name} already exists with different options`);
+      }
+      requested.push(spec);
+    }
+    if (requested.length === 0) {
+      return { numIndexesBefore, numIndexesAfter: numIndexesBefore, note: "all indexes already exist" };
+    }
+    // Every index is built over the existing documents before any becomes visible: one failure creates none.
+    const built = requested.map((spec) => this.buildIndex(spec));
+    for (const index of built) {
+      this.indexes.set(index.name, index);
+      this.context.journal({ op: "createIndex", db: this.#dbName, coll: this.#name, spec: index.spec });
+    }
+    return { numIndexesBefore, numIndexesAfter: this.indexes.size + 1 };
+  }
+
+  /** True when an identical index exists; throws when the request clashes with an existing one. */
+  private alreadyExists(spec: IndexSpec): boolean {
+    const existingSpecs = [ID_INDEX_SPEC, ...[...this.indexes.values()].map((index) => index.spec)];
+    for (const existing of existingSpecs) {
+      const sameName = existing.name === spec.name;
+      const sameKey = sameKeyPattern(existing.key, spec.key);
+      if (sameName && !sameKey) {
+        throw new MongoCommandError(
+          ErrorCodes.IndexKeySpecsConflict,
+          `An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: ${describeSpec(spec)}, existing index: ${describeSpec(existing)}`,
+        );
+      }
+      if (!sameKey) continue;
+      const sameOptions = existing === ID_INDEX_SPEC ? isIdIndexRequest(spec) : optionsKey(existing) === optionsKey(spec);
+      if (sameName) {
+        if (sameOptions) return true;
+        throw new MongoCommandError(
+          ErrorCodes.IndexOptionsConflict,
+          `An equivalent index already exists with the same name but different options. Requested index: ${describeSpec(spec)}, existing index: ${describeSpec(existing)}`,
+        );
+      }
+      if (existing === ID_INDEX_SPEC || distinguishingOptionsKey(existing) === distinguishingOptionsKey(spec)) {
+        throw new MongoCommandError(ErrorCodes.IndexOptionsConflict, `Index already exists with a different name: ${existing.name}`);
+      }
+    }
+    return false;
+  }
+
+  private buildIndex(spec: IndexSpec): SecondaryIndex {
+    const index = new SecondaryIndex(spec);
+    for (const [key, buffer] of this.documents) {
+      const doc = deserialize(buffer);
+      const keys = index.keysOf(doc);
+      if (!keys) continue;
+      if (!index.isGeo) {
+        const duplicate = index.findDuplicate(keys.tuples, key);
+        if (duplicate) throw this.duplicateOn(index, duplicate);
+      }
+      index.add(key, keys);
+    }
+    return index;
+  }
+
   /** Drops by name, key pattern or "*" (all but _id_). IndexNotFound (27) when none; cannot drop _id_ (InvalidOptions 72). */
-  dropIndexes(index: string | Doc | string[]): void;
+  dropIndexes(index: string | Doc | string[]): void {
+    const names = this.indexNamesToDrop(index);
+    for (const name of names) {
+      this.indexes.delete(name);
+      this.context.journal({ op: "dropIndex", db: this.#dbName, coll: this.#name, name });
+    }
+  }
+
+  private indexNamesToDrop(index: string | Doc | string[]): string[] {
+    const cannotDropId = () => new MongoCommandError(ErrorCodes.InvalidOptions, "cannot drop _id index");
+    if (index === "*") return [...this.indexes.keys()];
+    const byName = (name: string): string => {
+      if (name === ID_INDEX_NAME) throw cannotDropId();
+      if (!this.indexes.has(name)) throw new MongoCommandError(ErrorCodes.IndexNotFound, `index not found with name [${name}]`);
+      return name;
+    };
+    if (typeof index === "string") return [byName(index)];
+    if (Array.isArray(index)) {
+      if (index.includes("*")) {
+        throw new MongoCommandError(ErrorCodes.BadValue, "'*' is not allowed in an array of index names");
+      }
+      return [...new Set(index.map((name) => byName(String(name))))];
+    }
+    if (sameKeyPattern(index, ID_INDEX_SPEC.key)) throw cannotDropId();
+    const matching = [...this.indexes.values()].filter((candidate) => sameKeyPattern(candidate.spec.key, index));
+    if (matching.length === 0) {
+      throw new MongoCommandError(ErrorCodes.IndexNotFound, `can't find index with key: ${formatKeyDocument(index)}`);
+    }
+    if (matching.length > 1) {
+      throw new MongoCommandError(
+        281,
+        `${matching.length} indexes found for key: ${formatKeyDocument(index)}, identify by name instead. Conflicting indexes: ${matching.map((candidate) => describeSpec(candidate.spec)).join(", ")}`,
+        { codeName: "AmbiguousIndexKeyPattern" },
+      );
+    }
+    return [matching[0].name];
+  }
+
+  /** Documents whose TTL date is at or before `now - expireAfterSeconds` (storage-internal). */
+  expiredIds(index: SecondaryIndex, now: Date): string[] {
+    const seconds = index.expireAfterSeconds;
+    if (seconds === undefined) return [];
+    const cutoff = new Date(now.getTime() - seconds * 1000);
+    const earliest = new Date(-8.64e15);
+    const interval = index.fields[0].direction === 1 ? { low: [earliest], high: [cutoff] } : { low: [cutoff], high: [earliest] };
+    return dedupe(index.idsIn(interval));
+  }
+
+  /** Removes by the catalog's id key (storage-internal, for TTL). */
+  removeByKey(key: string): boolean {
+    const buffer = this.documents.get(key);
+    return buffer ? this.remove(deserialize(buffer)._id) : false;
+  }
+
+  /** The collection as change records, for a snapshot: the buffers are captured now, decoded when read. */
+  snapshotRecords(): () => Generator<ChangeRecord> {
+    const dbName = this.#dbName;
+    const name = this.#name;
+    const options = this.options;
+    const specs = [...this.indexes.values()].map((index) => index.spec);
+    const buffers = [...this.documents.values()];
+    return function* () {
+      yield { op: "createCollection", db: dbName, coll: name, options };
+      for (const spec of specs) yield { op: "createIndex", db: dbName, coll: name, spec };
+      for (const buffer of buffers) yield { op: "put", db: dbName, coll: name, doc: deserialize(buffer) };
+    };
+  }
+
+  /** Replay of a `createIndex` record. */
+  restoreIndex(spec: Doc): void {
+    const normalized = normalizeIndexSpec(spec);
+    if (this.indexes.has(normalized.name)) return;
+    this.indexes.set(normalized.name, this.buildIndex(normalized));
+  }
+
+  /** Replay of a `dropIndex` record. */
+  forgetIndex(name: string): void {
+    this.indexes.delete(name);
+  }
 }
 
-export declare class Database {
+/**
+ * Without collation, a document equal on a field to one of some strings holds one of them verbatim
+ * (as a BSON string, also inside an array): the UTF-8 bytes of the first all-string equality or `$in`.
+ */
+function requiredStringBytes(constraints: ReturnType<typeof extractConstraints>): Buffer[] | undefined {
+  for (const fieldConstraints of constraints.values()) {
+    for (const points of fieldConstraints.pointSets) {
+      if (points.length > 0 && points.every((point) => typeof point === "string" && point.length > 0)) {
+        return points.map((point) => Buffer.from(point as string, "utf8"));
+      }
+    }
+  }
+  return undefined;
+}
+
+function isIdIndexRequest(spec: IndexSpec): boolean {
+  // `unique: true` on {_id: 1} says what the _id index already is.
+  const { unique: _unique, ...rest } = spec;
+  return optionsKey(rest as IndexSpec) === optionsKey(ID_INDEX_SPEC);
+}
+
+function copySpec(spec: IndexSpec): IndexSpec {
+  // Specs hold only BSON values; a shallow copy with a copied key pattern keeps callers off stored state.
+  return { ...spec, key: { ...spec.key } };
+}
+
+function dedupe(ids: string[]): string[] {
+  return [...new Set(ids)];
+}
+
+
+export class Database {
   readonly name: string;
-  listCollections(): Collection[];
-  getCollection(name: string): Collection | undefined;
+  private readonly collections = new Map<string, Collection>();
+  private readonly context: CatalogContext;
+
+  constructor(name: string, context: CatalogContext) {
+    this.name = name;
+    this.context = context;
+  }
+
+  listCollections(): Collection[] {
+    return [...this.collections.values()];
+  }
+
+  getCollection(name: string): Collection | undefined {
+    return this.collections.get(name);
+  }
+
   /** NamespaceExists (48) when it exists; validates the name (InvalidNamespace 73). */
-  createCollection(name: string, options?: Doc): Collection;
+  createCollection(name: string, options: Doc = {}): Collection {
+    validateCollectionName(this.name, name);
+    if (this.collections.has(name)) {
+      throw new MongoCommandError(ErrorCodes.NamespaceExists, `Collection ${this.name}.${name} already exists.`);
+    }
+    const collection = new Collection(this.name, name, options, this.context);
+    this.collections.set(name, collection);
+    this.context.journal({ op: "createCollection", db: this.name, coll: name, options });
+    return collection;
+  }
+
   /** Gets or implicitly creates (as an insert or createIndexes does). */
-  collection(name: string): Collection;
-  dropCollection(name: string): boolean;
+  collection(name: string): Collection {
+    return this.collections.get(name) ?? this.createCollection(name, {});
+  }
+
+  dropCollection(name: string): boolean {
+    if (!this.collections.delete(name)) return false;
+    this.context.journal({ op: "dropCollection", db: this.name, coll: name });
+    return true;
+  }
+
+  /** Takes in a collection moved here by a rename (storage-internal). */
+  adopt(collection: Collection): void {
+    this.collections.set(collection.name, collection);
+  }
+
+  /** Lets go of a collection being moved away by a rename (storage-internal). */
+  release(name: string): Collection | undefined {
+    const collection = this.collections.get(name);
+    this.collections.delete(name);
+    return collection;
+  }
 }
 
-export declare class Storage {
-  static open(options: { dataDir?: string; logger?: Logger; ttlIntervalMs?: number }): Promise<Storage>;
-  listDatabases(): Database[];
-  getDatabase(name: string): Database | undefined;
+export class Storage {
+  private readonly databases = new Map<string, Database>();
+  private readonly durability: Durability;
+  private readonly logger: Logger;
+  private readonly context: CatalogContext;
+  /** While replaying, changes are already in the journal: they must not be written again. */
+  private replaying = false;
+  private ttlTimer: NodeJS.Timeout | undefined;
+  private compaction: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+
+  private constructor(durability: Durability, logger: Logger) {
+    this.durability = durability;
+    this.logger = logger;
+    this.context = {
+      journal: (record) => {
+        if (!this.replaying) this.durability.append(record as unknown as Doc);
+      },
+      logger,
+    };
+  }
+
+  static async open(options: { dataDir?: string; logger?: Logger; ttlIntervalMs?: number }): Promise<Storage> {
+    const logger = options.logger ?? createStderrLogger();
+    const durability = openDurability({ dataDir: options.dataDir, logger });
+    const storage = new Storage(durability, logger);
+    storage.replaying = true;
+    try {
+      await durability.open((record) => storage.replay(record));
+    } finally {
+      storage.replaying = false;
+    }
+    storage.startTtlTimer(options.ttlIntervalMs ?? TTL_DEFAULT_INTERVAL_MS);
+    return storage;
+  }
+
+  /** Applies one journal record. A record that no longer applies is logged and skipped: a bad record must not stop the server from starting. */
+  private replay(raw: Doc): void {
+    const record = raw as unknown as ChangeRecord;
+    try {
+      switch (record.op) {
+        case "createCollection": {
+          const database = this.database(record.db);
+          if (!database.getCollection(record.coll)) database.createCollection(record.coll, record.options ?? {});
+          break;
+        }
+        case "dropCollection":
+          this.getDatabase(record.db)?.dropCollection(record.coll);
+          break;
+        case "renameCollection":
+          this.renameCollection(record.db, record.coll, record.toDb, record.toColl, true);
+          break;
+        case "dropDatabase":
+          this.dropDatabase(record.db);
+          break;
+        case "createIndex":
+          this.database(record.db).collection(record.coll).restoreIndex(record.spec);
+          break;
+        case "dropIndex":
+          this.getDatabase(record.db)?.getCollection(record.coll)?.forgetIndex(record.name);
+          break;
+        case "put":
+          this.database(record.db).collection(record.coll).put(record.doc);
+          break;
+        case "delete":
+          this.getDatabase(record.db)?.getCollection(record.coll)?.remove(record.id);
+          break;
+        default:
+          this.logger.warn({ record: (raw as { op?: unknown }).op }, "skipping a journal record of unknown kind");
+      }
+    } catch (error) {
+      this.logger.warn({ err: error, op: record.op, db: record.db }, "skipping a journal record that does not apply");
+    }
+  }
+
+  listDatabases(): Database[] {
+    return [...this.databases.values()];
+  }
+
+  getDatabase(name: string): Database | undefined {
+    return this.databases.get(name);
+  }
+
   /** Gets or creates an (empty, unpersisted until it has a collection) database. */
-  database(name: string): Database;
-  dropDatabase(name: string): boolean;
+  database(name: string): Database {
+    let database = this.databases.get(name);
+    if (!database) {
+      validateDatabaseName(name);
+      database = new Database(name, this.context);
+      this.databases.set(name, database);
+    }
+    return database;
+  }
+
+  dropDatabase(name: string): boolean {
+    const database = this.databases.get(name);
+    if (!database) return false;
+    this.databases.delete(name);
+    if (database.listCollections().length > 0) this.context.journal({ op: "dropDatabase", db: name });
+    return true;
+  }
+
   /** NamespaceNotFound (26) when the source is missing; NamespaceExists (48) when the target exists and !dropTarget. */
-  renameCollection(fromDb: string, fromColl: string, toDb: string, toColl: string, dropTarget: boolean): void;
+  renameCollection(fromDb: string, fromColl: string, toDb: string, toColl: string, dropTarget: boolean): void {
+    const source = this.getDatabase(fromDb)?.getCollection(fromColl);
+    if (!source) {
+      throw new MongoCommandError(ErrorCodes.NamespaceNotFound, `Source collection ${fromDb}.${fromColl} does not exist`);
+    }
+    validateDatabaseName(toDb);
+    validateCollectionName(toDb, toColl);
+    if (fromDb === toDb && fromColl === toColl) {
+      throw new MongoCommandError(ErrorCodes.IllegalOperation, "Can't rename a collection to itself");
+    }
+    const targetDatabase = this.database(toDb);
+    if (targetDatabase.getCollection(toColl)) {
+      if (!dropTarget) throw new MongoCommandError(ErrorCodes.NamespaceExists, "target namespace exists");
+      targetDatabase.dropCollection(toColl);
+    }
+    this.getDatabase(fromDb)!.release(fromColl);
+    source.moveTo(toDb, toColl);
+    targetDatabase.adopt(source);
+    this.context.journal({ op: "renameCollection", db: fromDb, coll: fromColl, toDb, toColl });
+  }
+
   /** Removes documents past their TTL index expiry; runs by itself every ttlIntervalMs (default 60 s). Returns how many. */
-  expireTtl(now?: Date): number;
+  expireTtl(now: Date = new Date()): number {
+    let removed = 0;
+    for (const database of this.databases.values()) {
+      for (const collection of database.listCollections()) {
+        for (const index of collection.ttlIndexes()) {
+          for (const key of collection.expiredIds(index, now)) if (collection.removeByKey(key)) removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
+  private startTtlTimer(intervalMs: number): void {
+    this.ttlTimer = setInterval(() => {
+      try {
+        const removed = this.expireTtl();
+        if (removed > 0) {
+          this.logger.debug({ removed }, "TTL indexes removed expired documents");
+          this.sync().catch((error: unknown) => this.logger.error({ err: error }, "writing TTL removals failed"));
+        }
+      } catch (error) {
+        this.logger.error({ err: error }, "TTL expiry failed");
+      }
+    }, intervalMs);
+    this.ttlTimer.unref();
+  }
+
   /** Durability barrier: resolves once every change so far is on disk (immediately in memory). */
-  sync(): Promise<void>;
-  close(): Promise<void>;
+  async sync(): Promise<void> {
+    await this.durability.sync();
+    this.compactIfGrown();
+  }
+
+  /** Total BSON size of every document: what a snapshot holds. */
+  private liveDataSize(): number {
+    let size = 0;
+    for (const database of this.databases.values()) {
+      for (const collection of database.listCollections()) size += collection.dataSize();
+    }
+    return size;
+  }
+
+  /** Starts a compaction in the background once the journal is much larger than the data it describes. */
+  private compactIfGrown(): void {
+    if (this.compaction || this.closing) return;
+    if (this.durability.journalBytes() <= 2 * this.liveDataSize() + COMPACTION_SLACK_BYTES) return;
+    void this.compact().catch((error: unknown) => this.logger.error({ err: error }, "journal compaction failed"));
+  }
+
+  /** Rewrites the journal as a snapshot of the current state. */
+  compact(): Promise<void> {
+    this.compaction ??= this.durability
+      .compact(() => this.snapshotRecords())
+      .finally(() => {
+        this.compaction = undefined;
+      });
+    return this.compaction;
+  }
+
+  /** Captures every collection's buffers now (one moment, whenever the records are read), decoding them lazily. */
+  private snapshotRecords(): Iterable<Doc> {
+    const collections = [...this.databases.values()].flatMap((database) =>
+      database.listCollections().map((collection) => collection.snapshotRecords()),
+    );
+    return (function* () {
+      for (const records of collections) for (const record of records()) yield record as unknown as Doc;
+    })();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.ttlTimer) clearInterval(this.ttlTimer);
+      this.ttlTimer = undefined;
+      await this.compaction?.catch(() => undefined);
+      await this.durability.close();
+    })();
+    return this.closing;
+  }
 }

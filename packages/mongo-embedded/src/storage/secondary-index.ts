@@ -1,0 +1,198 @@
+/**
+ * A secondary index: a B+ tree of key tuples (compared field by field with `compareValues` and the
+ * field's direction, then by the document's id key, so every entry is unique), or, for a 2dsphere
+ * index, a GeoIndex on its geo field. Documents are named by the catalog's canonical key of `_id`.
+ */
+import sortedBtree from "sorted-btree";
+import { canonicalKey, compareValues, valuesEqual, type Doc } from "../bson-values.js";
+import { GeoIndex } from "../geo/geo-index.js";
+import { compileFilter, type Matcher } from "../query/matcher.js";
+import type { IndexSpec } from "./catalog.js";
+import { geoValueAtPath, keyTuples, type IndexField } from "./index-keys.js";
+import { indexFields } from "./index-specs.js";
+
+// sorted-btree is CommonJS with `exports.default`; Node's ESM import hands over the whole exports object.
+type BTreeClass = typeof sortedBtree.default;
+type BTree<K, V> = InstanceType<typeof sortedBtree.default<K, V>>;
+const BTreeConstructor: BTreeClass =
+  (sortedBtree as unknown as { default?: BTreeClass }).default ?? (sortedBtree as unknown as BTreeClass);
+
+/** Bounds that sort before / after every value of a field, in index order. */
+export const LOWEST: unique symbol = Symbol("lowest");
+export const HIGHEST: unique symbol = Symbol("highest");
+
+interface IndexEntry {
+  values: unknown[];
+  id: string;
+  /** Set on search bounds only: -1 sorts before every id with these values, 1 after. */
+  edge?: -1 | 1;
+}
+
+/** A scan range in index order, inclusive at both ends (the caller's re-check removes boundary values). */
+export interface KeyInterval {
+  low: unknown[];
+  high: unknown[];
+}
+
+function entryComparator(directions: number[]): (a: IndexEntry, b: IndexEntry) => number {
+  return (a, b) => {
+    for (let i = 0; i < directions.length; i++) {
+      const x = a.values[i];
+      const y = b.values[i];
+      if (x === y) continue;
+      if (x === LOWEST || y === HIGHEST) return -1;
+      if (x === HIGHEST || y === LOWEST) return 1;
+      const order = compareValues(x, y);
+      if (order !== 0) return order * directions[i];
+    }
+    const edgeA = a.edge ?? 0;
+    const edgeB = b.edge ?? 0;
+    if (edgeA !== edgeB) return edgeA - edgeB;
+    if (edgeA !== 0) return 0;
+    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  };
+}
+
+/** What a document contributes to one index: key tuples for the B-tree, or a value for the geo index. */
+export interface IndexKeys {
+  tuples: unknown[][];
+  geoValue?: unknown;
+}
+
+export class SecondaryIndex {
+  readonly spec: IndexSpec;
+  readonly fields: IndexField[];
+  /** Fields kept in the B-tree (all but the geo field of a 2dsphere index). */
+  readonly treeFields: IndexField[];
+  readonly geoField: IndexField | undefined;
+  /** Set once any document expanded an array into several keys; never cleared (it only limits planning). */
+  multikey = false;
+  private readonly tree: BTree<IndexEntry, undefined> | undefined;
+  private readonly compare: (a: IndexEntry, b: IndexEntry) => number;
+  private readonly geo: GeoIndex | undefined;
+  private readonly partialFilter: Matcher | undefined;
+
+  constructor(spec: IndexSpec) {
+    this.spec = spec;
+    this.fields = indexFields(spec.key);
+    this.geoField = this.fields.find((field) => field.kind === "2dsphere");
+    this.treeFields = this.geoField ? [] : this.fields;
+    this.compare = entryComparator(this.treeFields.map((field) => field.direction));
+    if (this.geoField) this.geo = new GeoIndex();
+    else this.tree = new BTreeConstructor<IndexEntry, undefined>(undefined, this.compare);
+    this.partialFilter = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression as Doc) : undefined;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get unique(): boolean {
+    return this.spec.unique === true;
+  }
+
+  get sparse(): boolean {
+    return this.spec.sparse === true;
+  }
+
+  get partial(): boolean {
+    return this.partialFilter !== undefined;
+  }
+
+  get isGeo(): boolean {
+    return this.geo !== undefined;
+  }
+
+  /** Seconds after the indexed date that a document expires, for a TTL index. */
+  get expireAfterSeconds(): number | undefined {
+    return typeof this.spec.expireAfterSeconds === "number" ? this.spec.expireAfterSeconds : undefined;
+  }
+
+  /**
+   * The keys `doc` has in this index, or undefined when the index leaves it out (sparse and missing,
+   * not matching the partial filter, no geo value). Throws for documents the index cannot hold
+   * (parallel arrays, arrays in a hashed field); geo validity is checked when applying.
+   */
+  keysOf(doc: Doc): IndexKeys | undefined {
+    if (this.partialFilter && !this.partialFilter(doc)) return undefined;
+    if (this.geoField) {
+      const geoValue = geoValueAtPath(doc, this.geoField.path);
+      return geoValue === undefined ? undefined : { tuples: [], geoValue };
+    }
+    const { tuples, present, multikey } = keyTuples(doc, this.treeFields);
+    if (this.sparse && !present) return undefined;
+    if (multikey) this.multikey = true;
+    return { tuples };
+  }
+
+  /** A key tuple of another document equal to one of `tuples`, for a unique index; undefined when none. */
+  findDuplicate(tuples: unknown[][], id: string): unknown[] | undefined {
+    if (!this.unique || !this.tree) return undefined;
+    for (const values of tuples) {
+      for (const entry of this.entriesBetween(values, values)) {
+        if (entry.id !== id && entry.values.every((value, i) => valuesEqual(value, values[i]))) return values;
+      }
+    }
+    return undefined;
+  }
+
+  /** Adds a document's keys. For a geo index this validates the value (16755) and may throw. */
+  add(id: string, keys: IndexKeys): void {
+    if (this.geo) {
+      this.geo.add(id, keys.geoValue);
+      return;
+    }
+    for (const values of keys.tuples) this.tree!.set({ values, id }, undefined);
+  }
+
+  remove(id: string, keys: IndexKeys): void {
+    if (this.geo) {
+      this.geo.remove(id);
+      return;
+    }
+    for (const values of keys.tuples) this.tree!.delete({ values, id });
+  }
+
+  /** Whether two key sets are the same, so a replace can leave the index alone. */
+  sameKeys(a: IndexKeys | undefined, b: IndexKeys | undefined): boolean {
+    if (a === undefined || b === undefined) return a === b;
+    if (this.geo) return canonicalKey(a.geoValue) === canonicalKey(b.geoValue);
+    if (a.tuples.length !== b.tuples.length) return false;
+    return a.tuples.every((values, i) => values.every((value, j) => valuesEqual(value, b.tuples[i][j])));
+  }
+
+  /** Ids of documents with keys inside `interval`, in index order. Collected first, so callers may write while using them. */
+  idsIn(interval: KeyInterval): string[] {
+    const ids: string[] = [];
+    for (const entry of this.entriesBetween(interval.low, interval.high)) ids.push(entry.id);
+    return ids;
+  }
+
+  /** Every id in index order. */
+  allIds(): string[] {
+    const ids: string[] = [];
+    if (this.tree) for (const entry of this.tree.keys()) ids.push(entry.id);
+    return ids;
+  }
+
+  /** Candidate ids for a geo operator; undefined when this index cannot narrow it. */
+  geoCandidates(operator: "$geoWithin" | "$geoIntersects" | "$near" | "$nearSphere", operand: unknown): Set<string> | undefined {
+    return this.geo?.candidates(operator, operand);
+  }
+
+  get size(): number {
+    return this.tree ? this.tree.size : (this.geo?.size ?? 0);
+  }
+
+  private *entriesBetween(low: unknown[], high: unknown[]): Generator<IndexEntry> {
+    const tree = this.tree;
+    if (!tree) return;
+    const lowEntry: IndexEntry = { values: low, id: "", edge: -1 };
+    const highEntry: IndexEntry = { values: high, id: "", edge: 1 };
+    if (this.compare(lowEntry, highEntry) > 0) return;
+    for (const [entry] of tree.entries(lowEntry)) {
+      if (this.compare(entry, highEntry) > 0) return;
+      yield entry;
+    }
+  }
+}
