@@ -17,6 +17,7 @@ import {
 } from "./arguments.js";
 import { existingCollection, type CommandHandler, type HandlerContext } from "./context.js";
 import { selectDocuments } from "./select.js";
+import { fieldsReadByCollapsingStage } from "../query/referenced-fields.js";
 import { withIdFirst } from "./write.js";
 
 export const aggregate: CommandHandler = async (context, dbName, cmd) => {
@@ -48,10 +49,10 @@ export const aggregate: CommandHandler = async (context, dbName, cmd) => {
     const hint = optionalHint(cmd, "aggregate");
     const leadingMatch = stages[0]?.$match;
     if (isDoc(leadingMatch) && Object.keys(stages[0]).length === 1) {
-      input = selectDocuments(collection, leadingMatch, { hint, variables });
       remaining = stages.slice(1);
+      input = selectDocuments(collection, leadingMatch, { hint, variables, fields: fieldsReadByCollapsingStage(remaining[0]) });
     } else {
-      input = selectDocuments(collection, {}, { hint });
+      input = selectDocuments(collection, {}, { hint, fields: fieldsReadByCollapsingStage(stages[0]) });
     }
   } else if (isNumeric(target) && toNumber(target) === 1) {
     ns = `${dbName}.$cmd.aggregate`;

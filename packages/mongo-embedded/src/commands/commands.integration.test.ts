@@ -240,3 +240,22 @@ describe("sessions", () => {
     await session.endSession();
   });
 });
+
+describe("scans that decode only the fields they read", () => {
+  it("match on nested paths and group on nested fields, or on whole documents with $$ROOT", async () => {
+    const requests = freshCollection();
+    await requests.insertMany([
+      { category: "water", citizen: { phone: "1" }, sla: { hours: 2 }, note: "a" },
+      { category: "water", citizen: { phone: "2" }, sla: { hours: 6 }, note: "b" },
+      { category: "roads", citizen: { phone: "1" }, sla: { hours: 10 }, note: "c" },
+    ]);
+    expect(await requests.countDocuments({ "citizen.phone": "1" })).toBe(2);
+    const byCategory = await requests
+      .aggregate([{ $match: { "citizen.phone": { $in: ["1", "2"] } } }, { $group: { _id: "$category", hours: { $sum: "$sla.hours" } } }, { $sort: { _id: 1 } }])
+      .toArray();
+    expect(byCategory).toEqual([{ _id: "roads", hours: 10 }, { _id: "water", hours: 8 }]);
+    const whole = await requests.aggregate([{ $group: { _id: "$category", notes: { $push: "$$ROOT.note" }, docs: { $push: "$$ROOT" } } }, { $sort: { _id: 1 } }]).toArray();
+    expect(whole[1].notes).toEqual(["a", "b"]);
+    expect(whole[1].docs[0]).toMatchObject({ category: "water", citizen: { phone: "1" }, note: "a" });
+  });
+});

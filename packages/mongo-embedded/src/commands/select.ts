@@ -16,6 +16,8 @@ export interface SelectOptions {
   hint?: string | Doc;
   /** `let` variables for $expr. */
   variables?: Doc;
+  /** The caller reads only these top-level fields (and `_id`); the rest need not be decoded. */
+  fields?: ReadonlySet<string>;
 }
 
 export function selectDocuments(collection: Collection | undefined, filter: Doc, options: SelectOptions = {}): Iterable<Doc> {
@@ -25,11 +27,13 @@ export function selectDocuments(collection: Collection | undefined, filter: Doc,
   if (!collection) return [];
 
   // The catalog's own re-check does not know `let` variables, so such filters are matched here.
+  const near = findNearQuery(filter);
+  // Sorting reads its own fields, so partial documents are only for unsorted reads.
+  const fields = near || sortBy ? undefined : options.fields;
   const candidates = options.variables
     ? filterIterable(collection.find({}, { hint: options.hint }), matches)
-    : collection.find(filter, { hint: options.hint });
+    : collection.find(filter, { hint: options.hint, fields });
 
-  const near = findNearQuery(filter);
   let ordered: Iterable<Doc> = candidates;
   if (near) ordered = sortByDistance(candidates, near);
   if (sortBy) ordered = [...ordered].sort(sortBy);

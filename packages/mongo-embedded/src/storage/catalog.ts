@@ -23,6 +23,8 @@ import {
 import { isPlainDocument } from "./index-keys.js";
 import { extractConstraints, planIndex, planScore, type GeoOperator, type IndexPlan } from "./query-plan.js";
 import type { ChangeRecord } from "./records.js";
+import { readTopLevelFields, selectFields, type FieldSelection } from "./bson-fields.js";
+import { fieldsReadByFilter } from "../query/referenced-fields.js";
 import { SecondaryIndex, type IndexKeys } from "./secondary-index.js";
 
 export interface IndexSpec {
@@ -40,6 +42,8 @@ export interface IndexSpec {
 export interface FindOptions {
   /** Index name or key pattern; an unknown hint throws BadValue (2) "hint provided does not correspond to an existing index". */
   hint?: string | Doc;
+  /** The caller reads only these top-level fields: documents come back with them and `_id` alone. */
+  fields?: ReadonlySet<string>;
 }
 
 /** How a find reads the collection: for tests and diagnostics (like explain's winning plan). */
@@ -256,7 +260,11 @@ export class Collection {
     const matches = Object.keys(filter).length === 0 ? undefined : compileFilter(filter);
     const stats: FindStats = { ...plan.summary, docsExamined: 0 };
     this.lastFindStats = stats;
-    return this.readPlan(plan, matches, stats);
+    const filterFields = matches ? fieldsReadByFilter(filter) : undefined;
+    return this.readPlan(plan, matches, stats, {
+      matchOn: filterFields && selectFields(filterFields),
+      output: options.fields && selectFields(options.fields),
+    });
   }
 
   /** The plan a find with this filter and hint would use, without reading. */
@@ -264,7 +272,16 @@ export class Collection {
     return this.plan(filter, options).summary;
   }
 
-  private *readPlan(plan: ReadPlan, matches: ((doc: Doc) => boolean) | undefined, stats: FindStats): Generator<Doc> {
+  /**
+   * `matchOn`: the fields the filter reads, decoded alone to decide; `output`: the fields the caller
+   * wants. Either missing means the whole document.
+   */
+  private *readPlan(
+    plan: ReadPlan,
+    matches: ((doc: Doc) => boolean) | undefined,
+    stats: FindStats,
+    decode: { matchOn?: FieldSelection; output?: FieldSelection },
+  ): Generator<Doc> {
     let source: Iterable<Buffer>;
     if (plan.ids) {
       source = this.buffersOf(plan.ids);
@@ -278,9 +295,15 @@ export class Collection {
     const required = plan.requiredBytes;
     for (const buffer of source) {
       if (required && !required.some((bytes) => buffer.includes(bytes))) continue;
-      const doc = deserialize(buffer);
       stats.docsExamined++;
-      if (!matches || matches(doc)) yield doc;
+      const { matchOn, output } = decode;
+      if (matches && matchOn) {
+        if (!matches(readTopLevelFields(buffer, matchOn))) continue;
+        yield output ? readTopLevelFields(buffer, output) : deserialize(buffer);
+        continue;
+      }
+      const doc = output && !matches ? readTopLevelFields(buffer, output) : deserialize(buffer);
+      if (!matches || matches(doc)) yield output && matches ? readTopLevelFields(buffer, output) : doc;
     }
   }
 
