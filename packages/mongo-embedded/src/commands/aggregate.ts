@@ -36,6 +36,7 @@ export const aggregate: CommandHandler = async (context, dbName, cmd) => {
   const database = context.storage.getDatabase(dbName);
   const pipelineContext: PipelineContext = {
     collectionDocs: (name) => database?.getCollection(name)?.find({}) ?? [],
+    geoIndexedFields: () => (typeof target === "string" ? geoIndexedFields(database?.getCollection(target)) : []),
     variables,
     now: new Date(),
   };
@@ -78,6 +79,15 @@ export const aggregate: CommandHandler = async (context, dbName, cmd) => {
     connectionId: context.connectionId,
   });
 };
+
+/** The fields of a collection's 2dsphere and 2d indexes, for a $geoNear without `key`. */
+function geoIndexedFields(collection: Collection | undefined): string[] {
+  const fields: string[] = [];
+  for (const index of collection?.listIndexes() ?? []) {
+    for (const [field, kind] of Object.entries(index.key)) if (kind === "2dsphere" || kind === "2d") fields.push(field);
+  }
+  return fields;
+}
 
 type FinalWrite = { stage: "$out"; spec: unknown } | { stage: "$merge"; spec: unknown };
 

@@ -259,3 +259,21 @@ describe("scans that decode only the fields they read", () => {
     expect(whole[1].docs[0]).toMatchObject({ category: "water", citizen: { phone: "1" }, note: "a" });
   });
 });
+
+describe("$geoNear", () => {
+  it("uses the collection's 2dsphere index field and returns distances nearest first", async () => {
+    const places = freshCollection();
+    await places.createIndex({ location: "2dsphere" });
+    await places.insertMany([
+      // "other" comes first and lies on the query point: only the index says that "location" is the key.
+      { name: "far", other: { type: "Point", coordinates: [21.3336, 43.58] }, location: { type: "Point", coordinates: [21.36, 43.58] } },
+      { name: "near", location: { type: "Point", coordinates: [21.334, 43.58] } },
+    ]);
+    const found = await places
+      .aggregate([{ $geoNear: { near: { type: "Point", coordinates: [21.3336, 43.58] }, distanceField: "metres", spherical: true } }])
+      .toArray();
+    expect(found.map((place) => place.name)).toEqual(["near", "far"]);
+    expect(found[0].metres).toBeGreaterThan(20);
+    expect(found[0].metres).toBeLessThan(50);
+  });
+});
