@@ -15,6 +15,8 @@ export interface PlatformConfig {
   readonly logLevel: LogLevel;
   readonly mongodbUri: string | undefined;
   readonly mongoDataDir: string | undefined;
+  /** Port of the embedded server when MONGODB_URI is unset; 0 picks a free one. */
+  readonly mongoPort: number;
   readonly redisUrl: string;
   readonly redisPrefix: string;
   readonly identitySecret: string;
@@ -38,6 +40,7 @@ export const CONFIG_VARIABLES = [
   "LOG_LEVEL",
   "MONGODB_URI",
   "MONGO_DATA_DIR",
+  "MONGO_PORT",
   "REDIS_URL",
   "REDIS_PREFIX",
   "IDENTITY_SECRET",
@@ -128,6 +131,7 @@ const environmentSchema = z.object({
     z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/, "must be a MongoDB connection string (mongodb:// or mongodb+srv://)").optional(),
   ),
   MONGO_DATA_DIR: optionalText,
+  MONGO_PORT: port(0),
   REDIS_URL: z.preprocess(
     (value) => (value === "" || value === undefined ? "redis://127.0.0.1:6379" : value),
     url(["redis:", "rediss:"]),
@@ -196,6 +200,7 @@ export function loadConfig(
     logLevel: values.LOG_LEVEL,
     mongodbUri: values.MONGODB_URI,
     mongoDataDir: values.MONGO_DATA_DIR,
+    mongoPort: values.MONGO_PORT,
     redisUrl: values.REDIS_URL,
     redisPrefix: values.REDIS_PREFIX,
     identitySecret,

@@ -19,7 +19,7 @@ export interface MongoConnection {
 }
 
 export async function connectMongo(
-  config: Pick<PlatformConfig, "mongodbUri" | "mongoDataDir">,
+  config: Pick<PlatformConfig, "mongodbUri" | "mongoDataDir"> & Partial<Pick<PlatformConfig, "mongoPort">>,
   options: { logger: Logger },
 ): Promise<MongoConnection> {
   const logger = options.logger;
@@ -28,6 +28,7 @@ export async function connectMongo(
   if (uri === undefined) {
     embeddedServer = await startEmbeddedMongo({
       ...(config.mongoDataDir === undefined ? {} : { dataDir: config.mongoDataDir }),
+      port: config.mongoPort ?? 0,
       logger: logger.child({ component: "mongo-embedded" }),
     });
     uri = embeddedServer.uri;
