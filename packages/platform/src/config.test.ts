@@ -176,3 +176,10 @@ describe(".env.example", () => {
     expect(CONFIG_VARIABLES.filter((name) => !documented.has(name))).toEqual([]);
   });
 });
+
+describe("turbo.json", () => {
+  it("declares every variable the platform reads, so turbo's cache keys on them", () => {
+    const turbo = JSON.parse(readFileSync(join(findRepositoryRoot(), "turbo.json"), "utf8")) as { globalEnv?: string[] };
+    expect(CONFIG_VARIABLES.filter((name) => !(turbo.globalEnv ?? []).includes(name))).toEqual([]);
+  });
+});

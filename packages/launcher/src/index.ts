@@ -1,0 +1,1 @@
+export { launchPlatform, type LaunchOptions, type RunningPlatform } from "./launcher.js";
