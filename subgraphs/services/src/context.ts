@@ -1,0 +1,9 @@
+import type { SubgraphContext } from "@situation/subgraph-kit";
+import type { OutageRepository } from "./outage/outage.repository.js";
+import type { ProviderRepository } from "./provider/provider.repository.js";
+
+/** What every resolver of this subgraph receives: the kit's identity and logger, plus our repositories. */
+export interface ServicesContext extends SubgraphContext {
+  providers: ProviderRepository;
+  outages: OutageRepository;
+}

@@ -1,0 +1,17 @@
+import { printSubgraphSdl } from "@situation/subgraph-kit";
+import { describe, expect, it } from "vitest";
+import { buildServicesSchema } from "./schema.js";
+
+describe("the services subgraph schema", () => {
+  it("declares its entities and extends District with active outages that require the boundary", async () => {
+    const sdl = printSubgraphSdl(await buildServicesSchema());
+    expect(sdl).toMatch(/type Provider\s+@key\(fields: "id"\)/);
+    expect(sdl).toMatch(/type Outage\s+@key\(fields: "id"\)/);
+    expect(sdl).toMatch(/type District\s+@key\(fields: "id"\)/);
+    expect(sdl).toMatch(/boundary: GeoMultiPolygon! @external/);
+    expect(sdl).toMatch(/activeOutages: \[Outage!\]! @requires\(fields: "boundary \{ type coordinates \}"\)/);
+    expect(sdl).toMatch(/enum ServiceKind \{\s+WATER\s+HEATING\s+ELECTRICITY\s+WASTE\s+TRANSPORT\s+\}/);
+    expect(sdl).toMatch(/enum OutageStatus \{\s+ANNOUNCED\s+ACTIVE\s+RESOLVED\s+CANCELLED\s+\}/);
+    expect(sdl).toMatch(/outages\(after: String, first: Int = 20, status: OutageStatus\): OutageConnection!/);
+  });
+});
