@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import {
   ErrorCode,
   IDENTITY_HEADER,
@@ -71,9 +71,14 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     schema: options.schema,
     formatError: maskError,
     includeStacktraceInErrorResponses: false,
+    // The process's own ordered shutdown (platform createShutdown) handles signals; Apollo's handler
+    // would re-send the signal mid-shutdown and cut the remaining steps short.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // Traces are for Apollo's hosted service, which a city's closed network does not reach.
+      ApolloServerPluginInlineTraceDisabled(),
       errorLoggingPlugin,
     ],
   });
