@@ -1,0 +1,26 @@
+/** What other workspaces may import from the business subgraph. */
+import "reflect-metadata";
+export { buildBusinessSchema } from "./schema.js";
+export { createBusinessServer, type BusinessServer, type BusinessServerOptions } from "./server.js";
+export { openBusinessRepositories, BUSINESS_DATABASE, type BusinessRepositories } from "./repositories.js";
+export type { BusinessContext } from "./context.js";
+export { BusinessRepository, BUSINESSES_COLLECTION, type BusinessInput } from "./business/business.repository.js";
+export {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  encodeCursor,
+  decodeCursor,
+  type BusinessPage,
+  type PageRequest,
+} from "./business/business-page.js";
+export {
+  Business,
+  BusinessActivity,
+  Address,
+  BusinessConnection,
+  type BusinessDocument,
+  type BusinessActivityValue,
+  type AddressValue,
+} from "./business/business.model.js";
+export { seedBusinessesIfEmpty, type BusinessSeedResult } from "./seed/seed.js";
+export { demoBusinesses, DEMO_BUSINESS_COUNT, type DemoBusiness } from "./seed/demo-businesses.js";

@@ -1,0 +1,20 @@
+import { createRequire } from "node:module";
+import { defineConfig } from "vitest/config";
+
+const require = createRequire(import.meta.url);
+
+export default defineConfig({
+  resolve: {
+    // Vite resolves `graphql` to its ESM build (`module` field) while type-graphql and Apollo, loaded by
+    // Node, get the CommonJS build: two graphql instances break `instanceof` checks ("Cannot determine
+    // GraphQL output type"). Point the tests at the one Node uses.
+    alias: [{ find: /^graphql$/, replacement: require.resolve("graphql") }],
+  },
+  test: {
+    include: ["src/**/*.test.ts"],
+    // Tests start the embedded store and an HTTP server; the machines have 2 cores.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+  },
+});
