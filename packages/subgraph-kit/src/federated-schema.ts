@@ -52,7 +52,7 @@ export async function buildFederatedSchema(options: FederatedSchemaOptions): Pro
   });
 
   const resolvers = createResolversMap(typeGraphqlSchema) as Record<string, Record<string, unknown>>;
-  const referenceResolvers = { ...staticReferenceResolvers(typeGraphqlSchema), ...options.referenceResolvers };
+  const referenceResolvers = { ...staticReferenceResolvers(typeGraphqlSchema, ownClasses(options)), ...options.referenceResolvers };
   for (const [typeName, resolveReference] of Object.entries(referenceResolvers)) {
     if (typeGraphqlSchema.getType(typeName) === undefined || typeGraphqlSchema.getType(typeName) === null) {
       throw new Error(`reference resolver for ${typeName}, which is not a type of this schema`);
@@ -71,13 +71,45 @@ export function printSubgraphSdl(schema: GraphQLSchema): string {
   return printSubgraphSchema(schema);
 }
 
-function staticReferenceResolvers(schema: GraphQLSchema): Record<string, ReferenceResolver> {
-  const found: Record<string, ReferenceResolver> = {};
+/**
+ * The classes this subgraph names itself: its resolvers' `@Resolver(() => Type)` classes and its
+ * orphaned types. type-graphql's metadata is global, so when two subgraphs in one process (compose,
+ * end-to-end tests) both declare a `District`, only these say which one is ours.
+ */
+function ownClasses(options: FederatedSchemaOptions): Set<Function> {
+  const own = new Set<Function>(options.orphanedTypes ?? []);
+  for (const resolverClass of getMetadataStorage().resolverClasses) {
+    if (!options.resolvers.includes(resolverClass.target)) continue;
+    const objectType = resolverClass.getObjectType?.();
+    if (typeof objectType === "function") own.add(objectType);
+  }
+  return own;
+}
+
+function staticReferenceResolvers(schema: GraphQLSchema, own: Set<Function>): Record<string, ReferenceResolver> {
+  const namesakes = new Map<string, Function[]>();
   for (const objectType of getMetadataStorage().objectTypes) {
-    const resolveReference = (objectType.target as { resolveReference?: unknown }).resolveReference;
-    if (typeof resolveReference !== "function" || !schema.getType(objectType.name)) continue;
+    if (!schema.getType(objectType.name)) continue;
+    namesakes.set(objectType.name, [...(namesakes.get(objectType.name) ?? []), objectType.target]);
+  }
+  const found: Record<string, ReferenceResolver> = {};
+  for (const [typeName, classes] of namesakes) {
+    const chosen = classes.length === 1 ? classes[0] : classes.find((target) => own.has(target));
+    if (chosen === undefined) {
+      if (classes.some((target) => typeof referenceResolverOf(target) === "function")) {
+        throw new Error(
+          `several classes are named ${typeName}; list this subgraph's class in orphanedTypes or pass referenceResolvers.${typeName}`,
+        );
+      }
+      continue;
+    }
+    const resolveReference = referenceResolverOf(chosen);
     // Bound, so that a static method may use `this` for its class's other statics.
-    found[objectType.name] = (resolveReference as ReferenceResolver).bind(objectType.target);
+    if (typeof resolveReference === "function") found[typeName] = (resolveReference as ReferenceResolver).bind(chosen);
   }
   return found;
+}
+
+function referenceResolverOf(target: Function): unknown {
+  return (target as { resolveReference?: unknown }).resolveReference;
 }
