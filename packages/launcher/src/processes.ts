@@ -18,7 +18,13 @@ export function startServiceProcess(
   entry: string,
   options: { env: NodeJS.ProcessEnv; logger: Logger; onUnexpectedExit: (name: string, code: number | null) => void },
 ): ServiceProcess {
-  const child = spawn(process.execPath, ["--enable-source-maps", entry], { env: options.env, stdio: ["ignore", "inherit", "inherit"] });
+  // Its own process group, so Ctrl-C reaches only the launcher, which stops the services in order;
+  // the IPC channel lets the child notice when the launcher is gone (platform createShutdown).
+  const child = spawn(process.execPath, ["--enable-source-maps", entry], {
+    env: options.env,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    detached: true,
+  });
   let stopping = false;
   const exited = new Promise<number | null>((resolve) => {
     child.once("exit", (code, signal) => {

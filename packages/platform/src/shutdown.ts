@@ -92,6 +92,12 @@ export function createShutdown(logger: Logger, options: ShutdownOptions = {}): S
       listening = true;
       signalSource.on("SIGINT", () => onSignal("SIGINT"));
       signalSource.on("SIGTERM", () => onSignal("SIGTERM"));
+      // A process started by the launcher has an IPC channel to it: when the launcher is gone
+      // (even killed with -9), the channel closes and the process stops instead of lingering.
+      if (signalSource === process && process.channel) {
+        process.channel.unref();
+        process.once("disconnect", () => onSignal("parent exited"));
+      }
     },
   };
 }
