@@ -32,8 +32,8 @@ interface RunningServer {
   stop(): Promise<void>;
 }
 
-async function startServer(dataDir?: string): Promise<RunningServer> {
-  const child = spawn(process.execPath, [cliPath, "--port", "0", ...(dataDir ? ["--data", dataDir] : [])], {
+async function startServer(dataDir?: string, nodeFlags: string[] = []): Promise<RunningServer> {
+  const child = spawn(process.execPath, [...nodeFlags, cliPath, "--port", "0", ...(dataDir ? ["--data", dataDir] : [])], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const uri = await new Promise<string>((resolve, reject) => {
@@ -88,14 +88,16 @@ async function insertAll(collection: Collection): Promise<number> {
 }
 
 const rows: [string, string][] = [];
-const report = (label: string, value: string) => {
+const reportRow = (label: string, value: string) => {
   rows.push([label, value]);
   console.log(`${label.padEnd(72)} ${value}`);
 };
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
-async function benchInMemory(): Promise<void> {
-  const server = await startServer();
+/** `nodeFlags` run the server under other V8 settings; `label` tells the rows of such a run apart. */
+async function benchInMemory(nodeFlags: string[] = [], label = ""): Promise<void> {
+  const report = (row: string, value: string) => reportRow(`${row}${label}`, value);
+  const server = await startServer(undefined, nodeFlags);
   const client = await new MongoClient(server.uri).connect();
   try {
     const collection = client.db("bench").collection<Document>("requests");
@@ -138,6 +140,7 @@ async function benchInMemory(): Promise<void> {
 }
 
 async function benchDurable(): Promise<void> {
+  const report = reportRow;
   const dataDir = await mkdtemp(join(tmpdir(), "mongo-embedded-bench-"));
   const server = await startServer(dataDir);
   const client = await new MongoClient(server.uri).connect();
@@ -158,4 +161,6 @@ console.log(
     `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${fmt(totalmem() / 2 ** 30, 0)} GiB`,
 );
 await benchInMemory();
+// The same run with V8 told to favour memory over speed: the trade-off, measured side by side.
+await benchInMemory(["--optimize-for-size"], " [--optimize-for-size]");
 await benchDurable();
