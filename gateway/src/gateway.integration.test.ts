@@ -18,13 +18,18 @@ import { createGateway, type RunningGateway } from "./gateway.js";
 import { createCapturingLogger } from "./test-support/capture-logger.js";
 import { startTestSubgraphs, type TestSubgraphs } from "./test-support/test-subgraphs.js";
 
-interface GraphQLAnswer {
+interface GraphQLAnswer<TData = Record<string, unknown>> {
   status: number;
   headers: Headers;
   body: {
-    data?: Record<string, any> | null;
+    data?: TData | null;
     errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
   };
+}
+
+/** The data of `{ whoAmI { requestId } }`. */
+interface WhoAmIRequestId {
+  whoAmI: { requestId: string };
 }
 
 const config: PlatformConfig = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", GATEWAY_PORT: "0" }, { warn: () => {} });
@@ -56,13 +61,16 @@ afterAll(async () => {
   await mongo?.close();
 });
 
-async function graphql(query: string, headers: Record<string, string> = {}): Promise<GraphQLAnswer> {
+async function graphql<TData = Record<string, unknown>>(
+  query: string,
+  headers: Record<string, string> = {},
+): Promise<GraphQLAnswer<TData>> {
   const response = await fetch(gateway.url, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify({ query }),
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLAnswer["body"] };
+  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLAnswer<TData>["body"] };
 }
 
 describe("identity forwarding", () => {
@@ -139,14 +147,14 @@ describe("API keys", () => {
 describe("request id", () => {
   it("carries the caller's x-request-id to the subgraph, into the logs and back in the response", async () => {
     const requestId = `test-${randomUUID()}`;
-    const answer = await graphql("{ whoAmI { requestId } }", { "x-request-id": requestId });
+    const answer = await graphql<WhoAmIRequestId>("{ whoAmI { requestId } }", { "x-request-id": requestId });
     expect(answer.headers.get("x-request-id")).toBe(requestId);
     expect(answer.body.data!.whoAmI.requestId).toBe(requestId);
     expect(capture.lines().some((line) => line.requestId === requestId && line.name === "gateway-test")).toBe(true);
   });
 
   it("makes a new one when the caller sends none, and replaces one that is not a plain token", async () => {
-    const fresh = await graphql("{ whoAmI { requestId } }");
+    const fresh = await graphql<WhoAmIRequestId>("{ whoAmI { requestId } }");
     const generated = fresh.headers.get("x-request-id");
     expect(generated).toMatch(/^[0-9a-f-]{36}$/);
     expect(fresh.body.data!.whoAmI.requestId).toBe(generated);

@@ -6,14 +6,14 @@ export interface GraphQLErrorBody {
   extensions?: Record<string, unknown>;
 }
 
-export interface GraphQLAnswer<TData = Record<string, any>> {
+export interface GraphQLAnswer<TData = Record<string, unknown>> {
   status: number;
   headers: Headers;
   data?: TData | null;
   errors?: GraphQLErrorBody[];
 }
 
-export async function postGraphQL<TData = Record<string, any>>(
+export async function postGraphQL<TData = Record<string, unknown>>(
   url: string,
   request: { query: string; variables?: Record<string, unknown> },
   headers: Record<string, string> = {},

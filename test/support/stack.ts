@@ -34,7 +34,7 @@ export interface Stack {
   config: PlatformConfig;
   logger: Logger;
   /** POSTs an operation to the gateway. */
-  query<TData = Record<string, any>>(
+  query<TData = Record<string, unknown>>(
     document: string,
     variables?: Record<string, unknown>,
     headers?: Record<string, string>,

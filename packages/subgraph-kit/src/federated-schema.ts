@@ -6,7 +6,7 @@
  */
 import { buildSubgraphSchema, printSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolveInfo, GraphQLSchema } from "graphql";
-import { buildSchema, createResolversMap, getMetadataStorage, type NonEmptyArray } from "type-graphql";
+import { buildSchema, createResolversMap, getMetadataStorage, type ClassType, type NonEmptyArray } from "type-graphql";
 import { roleAuthChecker } from "./auth-checker.js";
 import { graphql } from "./graphql-runtime.js";
 import { printSchemaWithDirectives } from "./schema-printing.js";
@@ -21,20 +21,27 @@ export const FEDERATION_LINK =
  * How an entity is found from a representation `{ __typename, id, ... }` that the gateway sends.
  * The context is the subgraph's context (`SubgraphContext` plus what its `context` option adds).
  */
-export type ReferenceResolver<TContext = any> = (
+export type ReferenceResolver<TContext = unknown> = (
   reference: Record<string, unknown> & { __typename: string },
   context: TContext,
   info: GraphQLResolveInfo,
 ) => unknown;
 
+/** A reference resolver for whatever context its subgraph has (parameters are contravariant). */
+type AnyReferenceResolver = ReferenceResolver<never>;
+
 export interface FederatedSchemaOptions {
-  resolvers: NonEmptyArray<Function>;
+  resolvers: NonEmptyArray<ClassType>;
   /** Types no resolver returns but the schema must contain (e.g. entities only reached through `_entities`). */
-  orphanedTypes?: Function[];
+  orphanedTypes?: ClassType[];
   /** type-graphql's check that the schema has a Query type; off by default, since a subgraph may only extend entities. */
   skipCheck?: boolean;
-  /** Reference resolvers by type name, for entities whose class has no static `resolveReference`. */
-  referenceResolvers?: Record<string, ReferenceResolver>;
+  /**
+   * Reference resolvers by type name, for entities whose class has no static `resolveReference`.
+   * `never` as the context because only the subgraph knows its context type: a resolver for any
+   * context fits here, and one that reads the context must say which it expects.
+   */
+  referenceResolvers?: Record<string, AnyReferenceResolver>;
 }
 
 /**
@@ -76,23 +83,24 @@ export function printSubgraphSdl(schema: GraphQLSchema): string {
  * orphaned types. type-graphql's metadata is global, so when two subgraphs in one process (compose,
  * end-to-end tests) both declare a `District`, only these say which one is ours.
  */
-function ownClasses(options: FederatedSchemaOptions): Set<Function> {
-  const own = new Set<Function>(options.orphanedTypes ?? []);
+function ownClasses(options: FederatedSchemaOptions): Set<object> {
+  const own = new Set<object>(options.orphanedTypes ?? []);
+  const ownResolvers = new Set<object>(options.resolvers);
   for (const resolverClass of getMetadataStorage().resolverClasses) {
-    if (!options.resolvers.includes(resolverClass.target)) continue;
+    if (!ownResolvers.has(resolverClass.target)) continue;
     const objectType = resolverClass.getObjectType?.();
     if (typeof objectType === "function") own.add(objectType);
   }
   return own;
 }
 
-function staticReferenceResolvers(schema: GraphQLSchema, own: Set<Function>): Record<string, ReferenceResolver> {
-  const namesakes = new Map<string, Function[]>();
+function staticReferenceResolvers(schema: GraphQLSchema, own: Set<object>): Record<string, AnyReferenceResolver> {
+  const namesakes = new Map<string, object[]>();
   for (const objectType of getMetadataStorage().objectTypes) {
     if (!schema.getType(objectType.name)) continue;
     namesakes.set(objectType.name, [...(namesakes.get(objectType.name) ?? []), objectType.target]);
   }
-  const found: Record<string, ReferenceResolver> = {};
+  const found: Record<string, AnyReferenceResolver> = {};
   for (const [typeName, classes] of namesakes) {
     const chosen = classes.length === 1 ? classes[0] : classes.find((target) => own.has(target));
     if (chosen === undefined) {
@@ -105,11 +113,11 @@ function staticReferenceResolvers(schema: GraphQLSchema, own: Set<Function>): Re
     }
     const resolveReference = referenceResolverOf(chosen);
     // Bound, so that a static method may use `this` for its class's other statics.
-    if (typeof resolveReference === "function") found[typeName] = (resolveReference as ReferenceResolver).bind(chosen);
+    if (typeof resolveReference === "function") found[typeName] = (resolveReference as AnyReferenceResolver).bind(chosen);
   }
   return found;
 }
 
-function referenceResolverOf(target: Function): unknown {
+function referenceResolverOf(target: object): unknown {
   return (target as { resolveReference?: unknown }).resolveReference;
 }

@@ -20,3 +20,4 @@ export {
   type SubgraphServer,
   type SubgraphServerOptions,
 } from "./subgraph-server.js";
+export { createSubgraphLifecycle, type LaunchedServer, type SubgraphLifecycle } from "./subgraph-lifecycle.js";
