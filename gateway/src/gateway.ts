@@ -25,6 +25,8 @@ import { checkHealth, DEFAULT_HEALTH_TIMEOUT_MS, type HealthReport } from "./hea
 import { PayloadTooLargeError, readBody, sendError, sendJson, sendPlatformError } from "./http-io.js";
 import { IdentityForwardingDataSource } from "./identity-forwarding.js";
 import { createKeepAliveFetcher, type KeepAliveFetcher } from "./keep-alive-fetcher.js";
+import { apolloExecutor, createOpen311Handler, OPEN311_PREFIX, type Open311Handler } from "./open311/index.js";
+import { REPORTS_CSV_PATH, serveRequestReportCsv } from "./reports-csv.js";
 import { requestIdOf } from "./request-id.js";
 import { loadSupergraphSdl, subgraphEndpointsOf, type SubgraphEndpoint } from "./supergraph.js";
 
@@ -57,6 +59,8 @@ export interface GatewayOptions {
   subgraphUrls?: Readonly<Record<string, string>>;
   /** How long `/health` waits for each subgraph. */
   healthTimeoutMs?: number;
+  /** The Open311 `jurisdiction_id` served at `/open311/v2/`; defaults to "krusevac.rs". */
+  open311JurisdictionId?: string;
 }
 
 export interface RunningGateway {
@@ -117,6 +121,11 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     authenticate,
     logger,
     healthCheck: () => checkHealth(subgraphs, keepAlive.fetcher, options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS),
+    open311: createOpen311Handler({
+      execute: apolloExecutor(apollo),
+      authenticate,
+      ...(options.open311JurisdictionId === undefined ? {} : { jurisdictionId: options.open311JurisdictionId }),
+    }),
   });
   httpServer.on("request", (request: IncomingMessage, response: ServerResponse) => void handle(request, response));
 
@@ -145,6 +154,8 @@ interface RequestHandlerOptions {
   authenticate: Authenticate;
   logger: Logger;
   healthCheck: () => Promise<HealthReport>;
+  /** Open311 GeoReport v2 under `/open311/v2/`, answering in its own formats. */
+  open311: Open311Handler;
 }
 
 function createRequestHandler(options: RequestHandlerOptions) {
@@ -166,6 +177,10 @@ function createRequestHandler(options: RequestHandlerOptions) {
         sendJson(response, report.status === "ok" ? 200 : 503, report);
       } else if (path === "/graphql") {
         await serveGraphQL(request, response, requestId, logger, options);
+      } else if (path === REPORTS_CSV_PATH && request.method === "GET") {
+        await serveRequestReportCsv(request, response, { apollo: options.apollo, authenticate: options.authenticate, requestId, logger });
+      } else if (path.startsWith(OPEN311_PREFIX)) {
+        await options.open311(request, response, { requestId, logger });
       } else {
         sendError(response, ErrorCode.NOT_FOUND, `no route for ${request.method} ${path}; GraphQL is at /graphql`);
       }

@@ -13,3 +13,20 @@ export { parseOutageFeed, type ParsedFeed, type RowReject } from "./outage-feed/
 export { fetchFeedText, DEFAULT_FEED_MAX_BYTES, DEFAULT_FEED_TIMEOUT_MS, type FetchFeedOptions } from "./outage-feed/fetch-feed.js";
 export { FEED_COLUMNS, feedRowSchema, type FeedColumn } from "./outage-feed/feed-row.js";
 export { FeedRejectedError, FeedUnavailableError } from "./outage-feed/feed-errors.js";
+export {
+  createRequestEscalationWorker,
+  type RequestEscalationWorker,
+  type RequestEscalationWorkerOptions,
+  type RequestEscalationJobData,
+  type RequestEscalationResult,
+} from "./request-escalation/request-escalation.worker.js";
+export {
+  REQUEST_ESCALATION_QUEUE,
+  ESCALATE_REQUEST_JOB,
+  SWEEP_OVERDUE_JOB,
+  SWEEP_OVERDUE_SCHEDULER_ID,
+  DEFAULT_SWEEP_INTERVAL_MS,
+  escalationJobId,
+  type EscalateRequestJobData,
+} from "./request-escalation/request-escalation-queue.js";
+export { escalateRequest, sweepOverdueRequests, type SweepResult } from "./request-escalation/escalate-overdue.js";

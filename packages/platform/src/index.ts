@@ -65,4 +65,10 @@ export {
   isPlatformError,
   type PlatformErrorOptions,
 } from "./errors.js";
+export {
+  createDelayedJobQueue,
+  DEFAULT_DELAYED_JOB_OPTIONS,
+  type DelayedJobQueue,
+  type DelayedJobQueueOptions,
+} from "./delayed-jobs.js";
 export { createShutdown, DEFAULT_SHUTDOWN_TIMEOUT_MS, type Shutdown, type ShutdownOptions } from "./shutdown.js";

@@ -1,8 +1,26 @@
-/** The city subgraph as a process: configuration, the store, the demo seed, the HTTP server. */
+/** The city subgraph as a process: configuration, the store, the demo seed, escalation scheduling, the HTTP server. */
 import "reflect-metadata";
-import { connectMongo, createLogger, createShutdown, loadConfig } from "@situation/platform";
+import {
+  checkRedis,
+  connectMongo,
+  createDelayedJobQueue,
+  createLogger,
+  createShutdown,
+  loadConfig,
+  type Logger,
+} from "@situation/platform";
 import { seedDistrictsIfEmpty } from "./district/district.seed.js";
+import { seedServiceCatalogIfEmpty } from "./service-catalog/service-catalog.seed.js";
 import { createCityServer } from "./server.js";
+import {
+  ESCALATE_REQUEST_JOB,
+  escalationJobId,
+  REQUEST_ESCALATION_QUEUE,
+  type EscalationScheduler,
+} from "./service-request/escalation-scheduler.js";
+
+/** How long intake waits for Redis before it goes on without the job; the worker's sweep catches up. */
+const SCHEDULE_TIMEOUT_MS = 2_000;
 
 const config = loadConfig();
 const logger = createLogger(config, "city-subgraph");
@@ -10,16 +28,57 @@ const shutdown = createShutdown(logger);
 shutdown.listen();
 
 try {
+  // Fails fast, saying how to start Redis, instead of every intake waiting for it.
+  await checkRedis(config.redisUrl);
   const mongo = await connectMongo(config, { logger });
   shutdown.add("mongo", () => mongo.close());
-  const server = createCityServer({ config, mongo, logger });
+  const escalationQueue = createDelayedJobQueue({
+    config,
+    queueName: REQUEST_ESCALATION_QUEUE,
+    jobName: ESCALATE_REQUEST_JOB,
+    logger,
+  });
+  // Registered after mongo and before the server: closes once no request can schedule any more.
+  shutdown.add("escalation queue", () => escalationQueue.close());
+  const escalations: EscalationScheduler = {
+    schedule: (requestId, at) =>
+      bestEffort(logger, "schedule", requestId, escalationQueue.schedule(escalationJobId(requestId), at, { requestId })),
+    cancel: (requestId) => bestEffort(logger, "cancel", requestId, escalationQueue.cancel(escalationJobId(requestId))),
+  };
+  const server = createCityServer({ config, mongo, logger, escalations });
   await server.repositories.ensureIndexes();
   await seedDistrictsIfEmpty(server.repositories.districts, logger);
-  // Registered after mongo, so it closes first: stop taking requests, then close the store.
+  // After the districts: the catalog's routing rules name districts.
+  await seedServiceCatalogIfEmpty(server.repositories.serviceCategories, logger);
+  // Registered last, so it closes first: stop taking requests, then the queue, then the store.
   shutdown.add("http server", () => server.close());
   await server.start();
 } catch (error) {
   logger.fatal({ err: error }, "city subgraph failed to start");
   await shutdown.run("start-up failed");
   process.exitCode = 1;
+}
+
+/**
+ * A request is stored before its escalation is (re)scheduled, so a failing or slow Redis must not
+ * fail the intake or a transition: it is logged, and the worker's sweep escalates the request anyway
+ * (a cancelled job that still fires finds the request done and does nothing).
+ */
+async function bestEffort(logger: Logger, action: "schedule" | "cancel", requestId: string, work: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const outcome = await Promise.race([
+      work.then(() => "done" as const),
+      new Promise<"timed-out">((resolve) => {
+        timer = setTimeout(() => resolve("timed-out"), SCHEDULE_TIMEOUT_MS);
+      }),
+    ]);
+    if (outcome === "timed-out") {
+      logger.warn({ requestId, action, timeoutMs: SCHEDULE_TIMEOUT_MS }, "escalation job not confirmed in time; the sweep covers it");
+    }
+  } catch (error) {
+    logger.error({ err: error, requestId, action }, "escalation job could not be updated; the sweep covers it");
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,9 +1,10 @@
 import "reflect-metadata";
 import type { Logger, MongoConnection, PlatformConfig } from "@situation/platform";
-import { startSubgraphServer } from "@situation/subgraph-kit";
+import { createSubgraphLifecycle, startSubgraphServer } from "@situation/subgraph-kit";
 import type { CityContext } from "./context.js";
 import { openCityRepositories, type CityRepositories } from "./repositories.js";
 import { buildCitySchema } from "./schema.js";
+import { NO_ESCALATIONS, type EscalationScheduler } from "./service-request/escalation-scheduler.js";
 
 export interface CityServerOptions {
   config: Pick<PlatformConfig, "host" | "cityPort" | "identitySecret">;
@@ -14,6 +15,8 @@ export interface CityServerOptions {
   /** Another database than `city` (tests isolate themselves this way). */
   databaseName?: string;
   now?: () => Date;
+  /** Arms a request's escalation on intake and disarms it when it is done; none when absent. */
+  escalations?: EscalationScheduler;
 }
 
 export interface CityServer {
@@ -27,101 +30,41 @@ export interface CityServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-interface StartedServer {
-  url: string;
-  close(): Promise<void>;
-}
-
-type ServerState =
-  | { phase: "idle" }
-  | { phase: "starting"; server: Promise<StartedServer> }
-  | { phase: "listening"; url: string; close: () => Promise<void> }
-  | { phase: "closed"; closed: Promise<void> };
-
 export function createCityServer(options: CityServerOptions): CityServer {
   const logger = options.logger.child({ component: "city-subgraph" });
   const repositories = openCityRepositories(options.mongo, {
     ...(options.now ? { now: options.now } : {}),
     ...(options.databaseName ? { databaseName: options.databaseName } : {}),
   });
-  let state: ServerState = { phase: "idle" };
-
-  const start = async (): Promise<string> => {
-    switch (state.phase) {
-      case "idle":
-        break;
-      case "starting":
-        return state.server.then((server) => server.url);
-      case "listening":
-        return state.url;
-      case "closed":
-        throw new Error("the city server was closed; create a new one");
-      default:
-        return unreachable(state);
-    }
-    const starting = (async (): Promise<StartedServer> => {
-      await repositories.ensureIndexes();
-      const schema = await buildCitySchema();
-      return startSubgraphServer({
-        name: "city",
-        schema,
-        host: options.config.host,
-        port: options.port ?? options.config.cityPort,
-        identitySecret: options.config.identitySecret,
-        logger,
-        context: (base): CityContext => ({ ...base, districts: repositories.districts }),
-      });
-    })();
-    state = { phase: "starting", server: starting };
-    try {
-      const server = await starting;
-      // close() called while starting has already arranged to close this server.
-      if (state.phase !== "starting") throw new Error("the city server was closed while starting");
-      state = { phase: "listening", url: server.url, close: () => server.close() };
-      logger.info({ url: server.url }, "city subgraph listening");
-      return server.url;
-    } catch (error) {
-      if (state.phase === "starting") state = { phase: "idle" };
-      throw error;
-    }
-  };
-
-  const close = (): Promise<void> => {
-    switch (state.phase) {
-      case "idle":
-        state = { phase: "closed", closed: Promise.resolve() };
-        return state.closed;
-      case "starting": {
-        const closed = state.server.then(
-          (server) => server.close(),
-          () => undefined,
-        );
-        state = { phase: "closed", closed };
-        return closed;
-      }
-      case "listening": {
-        const closed = state.close();
-        state = { phase: "closed", closed };
-        return closed;
-      }
-      case "closed":
-        return state.closed;
-      default:
-        return unreachable(state);
-    }
-  };
-
+  const lifecycle = createSubgraphLifecycle("city", async () => {
+    await repositories.ensureIndexes();
+    const server = await startSubgraphServer({
+      name: "city",
+      schema: await buildCitySchema(),
+      host: options.config.host,
+      port: options.port ?? options.config.cityPort,
+      identitySecret: options.config.identitySecret,
+      logger,
+      context: (base): CityContext => ({
+        ...base,
+        districts: repositories.districts,
+        contacts: repositories.contacts,
+        reports: repositories.reports,
+        serviceCategories: repositories.serviceCategories,
+        serviceRequests: repositories.serviceRequests,
+        escalations: options.escalations ?? NO_ESCALATIONS,
+      }),
+    });
+    logger.info({ url: server.url }, "city subgraph listening");
+    return server;
+  });
   return {
     repositories,
     get url() {
-      return state.phase === "listening" ? state.url : undefined;
+      return lifecycle.url;
     },
-    start,
-    close,
-    [Symbol.asyncDispose]: close,
+    start: lifecycle.start,
+    close: lifecycle.close,
+    [Symbol.asyncDispose]: lifecycle.close,
   };
-}
-
-function unreachable(value: never): never {
-  throw new Error(`unhandled server state: ${JSON.stringify(value)}`);
 }
