@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { createBusinessServer, seedBusinessesIfEmpty } from "@situation/business-subgraph";
-import { createCityServer, seedDistrictsIfEmpty } from "@situation/city-subgraph";
+import { createCityServer, seedDistrictsIfEmpty, seedServiceCatalogIfEmpty, type EscalationScheduler } from "@situation/city-subgraph";
 import { createGateway } from "@situation/gateway";
 import {
   connectMongo,
@@ -17,7 +17,9 @@ import {
   type PlatformConfig,
 } from "@situation/platform";
 import { createServicesServer, seedIfEmpty } from "@situation/services-subgraph";
+import { createQueueEscalations } from "./escalations.js";
 import { postGraphQL, type GraphQLAnswer } from "./graphql.js";
+import { deleteRedisKeys } from "./redis.js";
 
 export interface SubgraphUrls {
   city: string;
@@ -62,8 +64,21 @@ export function testConfig(overrides: Record<string, string> = {}): PlatformConf
   );
 }
 
-export async function startStack(options: { name: string }): Promise<Stack> {
-  const config = testConfig();
+export interface StackOptions {
+  /** Names the logger (and nothing else). */
+  name: string;
+  /** The city subgraph's clock, for due times, audit and contact times (default: the real one). */
+  cityNow?: () => Date;
+  /**
+   * Arm each request's escalation on the real BullMQ queue, as the city subgraph's main.ts does,
+   * under this REDIS_PREFIX (unique per test file: see `uniqueRedisPrefix`). Closing the stack
+   * closes the queue and then deletes every key under the prefix. Without it, nothing is armed.
+   */
+  escalationRedisPrefix?: string;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const config = testConfig(options.escalationRedisPrefix === undefined ? {} : { REDIS_PREFIX: options.escalationRedisPrefix });
   const logger = createLogger(config, `e2e-${options.name}`);
   // Registered as each part starts, so that a failure half-way still closes what is running.
   const cleanups: { name: string; close: () => Promise<void> }[] = [];
@@ -89,8 +104,21 @@ export async function startStack(options: { name: string }): Promise<Stack> {
     const mongo = await connectMongo(config, { logger });
     cleanups.push({ name: "mongo", close: () => mongo.close() });
 
+    let escalations: EscalationScheduler | undefined;
+    if (options.escalationRedisPrefix !== undefined) {
+      // Registered before the queue exists: the keys go last, after everything that could write them.
+      cleanups.push({ name: "redis keys", close: async () => void (await deleteRedisKeys(config.redisUrl, config.redisPrefix)) });
+      const queue = createQueueEscalations(config, logger);
+      cleanups.push({ name: "escalation queue", close: () => queue.close() });
+      escalations = queue.scheduler;
+    }
+
     const common = { config, mongo, logger, port: 0 };
-    const city = createCityServer(common);
+    const city = createCityServer({
+      ...common,
+      ...(options.cityNow ? { now: options.cityNow } : {}),
+      ...(escalations ? { escalations } : {}),
+    });
     const services = createServicesServer(common);
     const business = createBusinessServer(common);
     await Promise.all([
@@ -100,6 +128,8 @@ export async function startStack(options: { name: string }): Promise<Stack> {
     ]);
     // The same seeds, in the same way, as each subgraph's main.ts runs them for `npm start`.
     await seedDistrictsIfEmpty(city.repositories.districts, logger);
+    // After the districts: the catalog's routing rules name them.
+    await seedServiceCatalogIfEmpty(city.repositories.serviceCategories, logger);
     await seedIfEmpty({ ...services.repositories, logger });
     await seedBusinessesIfEmpty(business.repositories.businesses, logger);
 

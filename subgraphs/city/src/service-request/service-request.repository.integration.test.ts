@@ -435,7 +435,10 @@ describe("escalation after reopening", () => {
     for (const to of ["assigned", "in-progress", "resolved"] as const) await repos.requests.transition(request._id, to, OPERATOR, {}, late);
     expect(await repos.requests.findById(request._id)).toMatchObject({ escalationLevel: 1, overdue: false });
     await repos.requests.transition(request._id, "in-progress", OPERATOR, { comment: "reopened" }, late);
+    // The sweep must find it again, for when its delayed job was lost.
+    expect((await repos.requests.findOverdueOpen(late)).map((overdue) => overdue._id)).toContain(request._id);
     expect(await repos.requests.escalateIfOverdue(request._id, late)).toBe("escalated");
+    expect((await repos.requests.findOverdueOpen(late)).map((overdue) => overdue._id)).not.toContain(request._id);
     expect(await repos.requests.escalateIfOverdue(request._id, late)).toBe("already-escalated");
     expect(await repos.requests.findById(request._id)).toMatchObject({ escalationLevel: 1, overdue: true });
     const kinds = (await repos.requests.auditTrail(request._id)).map((entry) => entry.kind);

@@ -145,7 +145,7 @@ export class ServiceRequestRepository {
       this.collection.createIndex({ "assignee.kind": 1, "assignee.id": 1, receivedAt: -1 }, { name: "assignee_receivedAt" }),
       this.collection.createIndex({ districtId: 1, status: 1 }, { name: "district_status" }),
       this.collection.createIndex({ categoryCode: 1, status: 1, receivedAt: -1 }, { name: "category_status_receivedAt" }),
-      this.collection.createIndex({ escalationLevel: 1, resolutionDueAt: 1 }, { name: "escalationLevel_resolutionDueAt" }),
+      this.collection.createIndex({ overdue: 1, resolutionDueAt: 1 }, { name: "overdue_resolutionDueAt" }),
       this.#audit.createIndex({ requestId: 1, version: 1 }, { name: "requestId_version" }),
     ]);
   }
@@ -376,7 +376,8 @@ export class ServiceRequestRepository {
    */
   async findOverdueOpen(now: Date = this.now(), limit = 500): Promise<ServiceRequestDocument[]> {
     return this.collection
-      .find({ escalationLevel: 0, resolutionDueAt: { $lte: now }, status: { $in: [...OPEN_STATUSES] } })
+      // `overdue`, not the escalation level: a reopened request was escalated before and may fall due again.
+      .find({ overdue: false, resolutionDueAt: { $lte: now }, status: { $in: [...OPEN_STATUSES] } })
       .sort({ resolutionDueAt: 1, _id: 1 })
       .limit(limit)
       .toArray();
