@@ -287,3 +287,88 @@ describe("runPipeline: performance", () => {
     expect(elapsed).toBeLessThan(1500);
   });
 });
+
+describe("$group compiled rather than interpreted (native-group.ts)", () => {
+  // Documents with every shape the expressions meet: missing fields, nulls, numbers of each type,
+  // dates, strings that look like paths, arrays and subdocuments.
+  const HOUR = 3_600_000;
+  const base = Date.UTC(2026, 0, 1);
+  const statuses = ["received", "in-progress", "resolved", "closed", "rejected", "$weird", null, undefined];
+  const docs: Doc[] = Array.from({ length: 240 }, (_, n) => {
+    const doc: Doc = { _id: n % 7 === 0 ? new ObjectId() : `id-${n}` };
+    const status = statuses[n % statuses.length];
+    if (status !== undefined) doc.status = status;
+    if (n % 5 !== 0) doc.category = ["water", "roads", "heating"][n % 3];
+    if (n % 11 === 0) doc.category = null;
+    doc.receivedAt = new Date(base + n * HOUR);
+    if (n % 3 !== 0) doc.resolvedAt = new Date(base + n * HOUR + (n % 17) * HOUR);
+    if (n % 4 === 0) doc.closedAt = new Date(base + (n + 40) * HOUR);
+    if (n % 13 === 0) doc.resolvedAt = "not a date";
+    doc.updatedAt = new Date(base + (n + 3) * HOUR);
+    doc.dueAt = new Date(base + (n + 8) * HOUR);
+    doc.weight = [new Int32(n % 4), new Double(n / 3), Long.fromNumber(n), Decimal128.fromString("1.5"), null, "7"][n % 6];
+    doc.assignee = n % 9 === 0 ? [{ id: "a" }, { id: "b" }] : { kind: "provider", id: `p${n % 4}` };
+    doc.tags = n % 2 === 0 ? ["x", "y"] : [];
+    return doc;
+  });
+  const to = new Date(base + 200 * HOUR);
+  const before = (field: string) => ({ $and: [{ $eq: [{ $type: field }, "date"] }, { $lt: [field, { $literal: to }] }] });
+  const end = {
+    $switch: {
+      branches: [
+        { case: { $in: ["$status", ["resolved", "closed"]] }, then: { $ifNull: ["$resolvedAt", "$closedAt", "$updatedAt"] } },
+        { case: { $eq: ["$status", "rejected"] }, then: "$updatedAt" },
+      ],
+      default: null,
+    },
+  };
+  const hoursSince = (later: unknown, earlier: unknown) => ({ $divide: [{ $subtract: [later, earlier] }, HOUR] });
+  const groups: Doc[] = [
+    {
+      _id: "$category",
+      volume: { $sum: 1 },
+      weights: { $sum: "$weight" },
+      resolutions: { $push: { $cond: [before("$resolvedAt"), hoursSince("$resolvedAt", "$receivedAt"), null] } },
+      ends: { $push: { $let: { vars: { end }, in: { $cond: [{ $not: [before("$$end")] }, "$$end", { $literal: "$open" }] } } } },
+      met: { $sum: { $cond: [{ $let: { vars: { end }, in: { $and: [before("$$end"), { $lte: ["$$end", "$dueAt"] }] } } }, 1, 0] } },
+      decided: { $sum: { $cond: { if: { $or: [{ $ne: ["$status", "rejected"] }, { $gt: ["$weight", 2] }] }, then: 1, else: 0 } } },
+      first: { $first: "$status" },
+      last: { $last: { $ifNull: ["$resolvedAt", "$$REMOVE"] } },
+      earliest: { $min: "$resolvedAt" },
+      latest: { $max: "$weight" },
+      top: { $top: { sortBy: { updatedAt: -1, _id: 1 }, output: "$status" } },
+      topTie: { $top: { sortBy: { category: 1 }, output: ["$_id", "$assignee.id"] } },
+    },
+    { _id: { provider: "$assignee.id", open: { $in: ["$status", ["received", "in-progress", "$weird"]] } }, n: { $sum: 2 }, ids: { $push: "$_id" } },
+    { _id: "$assignee.kind", types: { $push: { $type: "$weight" } }, minus: { $push: { $subtract: ["$updatedAt", 1000] } }, tagged: { $push: "$tags" } },
+    { _id: null, all: { $push: "$$ROOT.status" }, byCurrent: { $sum: { $cond: [{ $eq: ["$$CURRENT.status", null] }, 1, 0] } } },
+    { _id: "$status", cmp: { $push: { $cmp: ["$weight", 1] } }, gte: { $push: { $gte: ["$resolvedAt", "$receivedAt"] } } },
+    {
+      _id: { $type: "$weight" },
+      lt: { $push: { $lt: ["$tags", "y"] } },
+      lte: { $push: { $lte: ["$weight", 2] } },
+      eq: { $push: { $eq: ["$tags", "x"] } },
+      ne: { $push: { $ne: ["$category", null] } },
+      inArray: { $push: { $in: ["$tags", [["x", "y"], "x"]] } },
+      types: { $push: { $type: ["$tags"] } },
+      late: { $push: { $gt: ["$closedAt", "$dueAt"] } },
+    },
+  ];
+
+  it.each(groups.map((group, index) => [index, group] as const))("gives mingo's output for group %i", (_index, group) => {
+    const pipeline = [{ $group: group }, { $sort: { _id: 1 } }];
+    const compiled = run(pipeline, docs);
+    const interpreted = run(pipeline, docs, { compileGroups: false });
+    expect(compiled.length).toBeGreaterThan(0);
+    expect(compiled).toEqual(interpreted);
+  });
+
+  it("leaves what it does not compile to mingo: other accumulators, outer variables", () => {
+    const pipeline = [{ $group: { _id: "$category", set: { $addToSet: "$status" }, v: { $push: "$$limit" } } }, { $sort: { _id: 1 } }];
+    const withLet = { variables: { limit: new Int32(3) } };
+    expect(run(pipeline, docs, withLet)).toEqual(run(pipeline, docs, { ...withLet, compileGroups: false }));
+    const rows = run([{ $group: { _id: null, n: { $sum: 1 }, avg: { $avg: "$weight" } } }], docs);
+    expect(rows).toEqual(run([{ $group: { _id: null, n: { $sum: 1 }, avg: { $avg: "$weight" } } }], docs, { compileGroups: false }));
+    expect(rows[0].n).toEqual(new Int32(240));
+  });
+});

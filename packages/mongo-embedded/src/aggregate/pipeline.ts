@@ -9,17 +9,24 @@
 import { Aggregator } from "mingo/aggregator";
 import * as mingoPipelineOperators from "mingo/operators/pipeline";
 import { Double, Int32 } from "bson";
-import { canonicalKey, compareValues, isNumeric, toNumber, type Doc } from "../bson-values.js";
+import { bsonTypeOf, canonicalKey, compareValues, isNumeric, toNumber, type Doc } from "../bson-values.js";
 import { ErrorCodes, MongoCommandError, failedToParse } from "../errors.js";
 import { compileFilter } from "../query/matcher.js";
 import { compileSort } from "../query/sort.js";
 import { nearDistance } from "../geo/predicates.js";
 import { asMingoCommandError, bindNowInFilter, compileExpressions, mingoOptions, prepareForMingo } from "./expressions.js";
+import { compileNativeGroup } from "./native-group.js";
 import { docFromPlain, isPlainObject, toPlainDocs, toPlainFields } from "./typed-values.js";
 
 export interface PipelineContext {
   /** Documents of another collection in the same database, for $lookup, $graphLookup and $unionWith (empty when it does not exist). */
   collectionDocs(name: string): Iterable<Doc>;
+  /**
+   * For $lookup with `localField`/`foreignField`: the documents of another collection whose `field`
+   * may equal one of `values` (a superset: the join re-checks), found through that collection's
+   * indexes; undefined when no index can answer, and the join then reads `collectionDocs`.
+   */
+  lookupDocs?(name: string, field: string, values: unknown[]): Iterable<Doc> | undefined;
   variables?: Doc;
   now?: Date;
   /**
@@ -27,6 +34,8 @@ export interface PipelineContext {
    * uses the only one. Without this, $geoNear looks for the field holding GeoJSON in the documents.
    */
   geoIndexedFields?: () => string[];
+  /** False: every $group is interpreted by mingo, as before native-group.ts (for tests that compare the two). */
+  compileGroups?: boolean;
 }
 
 /**
@@ -47,6 +56,14 @@ export function runPipeline(input: Iterable<Doc>, pipeline: Doc[], context: Pipe
       documents = ownStage(documents, spec, context);
       index++;
       continue;
+    }
+    if (name === "$group" && context.compileGroups !== false) {
+      const grouped = nativeGroupStage(documents, stages[index], context);
+      if (grouped) {
+        documents = grouped;
+        index++;
+        continue;
+      }
     }
     let end = index;
     while (end < stages.length && !ownStages[stages[end].name]) end++;
@@ -239,6 +256,19 @@ function runMingoStages(documents: DocumentSet, stages: Stage[], context: Pipeli
   }
   const idsStillName = stages.every(({ name }) => identityPreservingStages.has(name));
   return DocumentSet.fromPlain(output, idsStillName ? sourcesById : undefined);
+}
+
+/** A $group compiled rather than interpreted by mingo (native-group.ts), or undefined to leave it to mingo. */
+function nativeGroupStage(documents: DocumentSet, stage: Stage, context: PipelineContext): DocumentSet | undefined {
+  const spec = prepareForMingo(checkMingoStage(stage.name, stage.spec), context.now) as Doc;
+  const group = compileNativeGroup(spec, mingoOptions(context));
+  if (!group) return undefined;
+  const { docs } = documents.plain(fieldsReadBy(stage));
+  try {
+    return DocumentSet.fromPlain(group(docs), undefined);
+  } catch (error) {
+    throw asMingoCommandError(error);
+  }
 }
 
 /**
@@ -481,14 +511,21 @@ function lookupStage(documents: DocumentSet, spec: unknown, context: PipelineCon
   if (localField === undefined && pipeline === undefined) throw failedToParse("$lookup requires either 'pipeline' or both 'localField' and 'foreignField' to be specified");
   if (letSpec !== undefined && !isPlainObject(letSpec)) throw failedToParse("$lookup 'let' must be an object");
 
-  const foreignDocs = from === undefined ? [] : Array.from(context.collectionDocs(from));
+  const inputDocs = documents.typed();
+  const foreignDocs =
+    from === undefined
+      ? []
+      : Array.from(
+          (localField !== undefined && indexedForeignDocs(inputDocs, from, localField as string, foreignField as string, context)) ||
+            context.collectionDocs(from),
+        );
   const equalMatches = localField !== undefined ? equalityJoin(foreignDocs, localField as string, foreignField as string) : () => foreignDocs;
   const evaluateLet = letSpec ? compileExpressions(Object.entries(letSpec), context) : undefined;
   const subPipeline = pipeline as Doc[] | undefined;
   const asParts = as.split(".");
 
   return DocumentSet.fromTyped(
-    documents.typed().map((doc) => {
+    inputDocs.map((doc) => {
       let joined = equalMatches(doc);
       if (subPipeline) {
         const variables: Doc = { ...context.variables };
@@ -502,6 +539,33 @@ function lookupStage(documents: DocumentSet, spec: unknown, context: PipelineCon
       return withField(doc, asParts, joined);
     }),
   );
+}
+
+/**
+ * The foreign documents any input document can join, looked up through the foreign collection's
+ * indexes (`foreignField $in` the local values), or undefined to read the whole collection. Only
+ * scalars are looked up: arrays, regular expressions and documents (which may look like operators)
+ * mean something else to `$in`. A missing or null local value asks for null, which `$in` matches
+ * on missing fields too.
+ */
+function indexedForeignDocs(inputDocs: Doc[], from: string, localField: string, foreignField: string, context: PipelineContext): Iterable<Doc> | undefined {
+  if (!context.lookupDocs) return undefined;
+  const localParts = localField.split(".");
+  const values = new Map<string, unknown>();
+  for (const doc of inputDocs) {
+    const found: unknown[] = [];
+    collectPathValues(doc, localParts, 0, found);
+    for (const value of found) {
+      const elements = Array.isArray(value) ? (value.length === 0 ? [null] : value) : [value];
+      for (const element of elements) {
+        const type = bsonTypeOf(element ?? null);
+        if (type === "array" || type === "regex" || type === "undefined" || type === "object") return undefined;
+        values.set(canonicalKey(element ?? null), element ?? null);
+      }
+    }
+  }
+  if (values.size === 0) return [];
+  return context.lookupDocs(from, foreignField, [...values.values()]);
 }
 
 /**

@@ -36,6 +36,12 @@ export const aggregate: CommandHandler = async (context, dbName, cmd) => {
   const database = context.storage.getDatabase(dbName);
   const pipelineContext: PipelineContext = {
     collectionDocs: (name) => database?.getCollection(name)?.find({}) ?? [],
+    lookupDocs: (name, field, values) => {
+      const collection = database?.getCollection(name);
+      if (!collection) return [];
+      // Without an index the whole collection is read once (collectionDocs), not scanned for the values.
+      return collection.findIndexed({ [field]: { $in: values } });
+    },
     geoIndexedFields: () => (typeof target === "string" ? geoIndexedFields(database?.getCollection(target)) : []),
     variables,
     now: new Date(),

@@ -170,6 +170,66 @@ describe("aggregate", () => {
       .toArray();
     expect(joined.d).toEqual([{ _id: "centar", name: "Центар" }]);
   });
+
+  it("$lookup through the foreign collection's index joins as a scan would: arrays, null and missing", async () => {
+    const stock = freshCollection();
+    const orders = freshCollection();
+    const stockDocs = [
+      { _id: 1, sku: "a", qty: 1 },
+      { _id: 2, sku: "b", qty: 2 },
+      { _id: 3, sku: ["a", "c"], qty: 3 },
+      { _id: 4, sku: null, qty: 4 },
+      { _id: 5, qty: 5 },
+      { _id: 6, sku: 7, qty: 6 },
+    ];
+    await stock.insertMany(stockDocs as never[]);
+    await orders.insertMany([
+      { _id: 1, item: "a" },
+      { _id: 2, item: ["b", "c"] },
+      { _id: 3 },
+      { _id: 4, item: "zzz" },
+      { _id: 5, item: 7.0 },
+      { _id: 6, item: [] },
+    ] as never[]);
+    const pipeline = [
+      { $lookup: { from: stock.collectionName, localField: "item", foreignField: "sku", as: "stock" } },
+      { $project: { ids: "$stock._id" } },
+      { $sort: { _id: 1 } },
+    ];
+    const scanned = await orders.aggregate(pipeline).toArray();
+    await stock.createIndex({ sku: 1 });
+    const indexed = await orders.aggregate(pipeline).toArray();
+    const sorted = (rows: typeof indexed) => rows.map((row) => ({ _id: row._id, ids: [...(row.ids as number[])].sort() }));
+    expect(sorted(indexed)).toEqual(sorted(scanned));
+    expect(sorted(indexed)).toEqual([
+      { _id: 1, ids: [1, 3] },
+      { _id: 2, ids: [2, 3] },
+      { _id: 3, ids: [4, 5] },
+      { _id: 4, ids: [] },
+      { _id: 5, ids: [6] },
+      { _id: 6, ids: [4, 5] },
+    ]);
+    // By _id, and on a collection that does not exist.
+    const byId = await orders
+      .aggregate([{ $match: { _id: { $lte: 2 } } }, { $lookup: { from: stock.collectionName, localField: "_id", foreignField: "_id", as: "s" } }, { $sort: { _id: 1 } }])
+      .toArray();
+    expect(byId.map((row) => row.s)).toEqual([[stockDocs[0]], [stockDocs[1]]]);
+    const none = await orders.aggregate([{ $limit: 1 }, { $lookup: { from: "no_such_collection", localField: "_id", foreignField: "_id", as: "s" } }]).toArray();
+    expect(none[0].s).toEqual([]);
+  });
+
+  it("$or over indexed fields returns what a scan returns", async () => {
+    const requests = freshCollection<{ n: number; status: string; closedAt?: Date }>();
+    await requests.insertMany(
+      Array.from({ length: 200 }, (_, n) => ({ n, status: n % 4 === 0 ? "open" : "closed", ...(n % 10 === 0 ? { closedAt: new Date(n * 1000) } : {}) })),
+    );
+    const filter = { n: { $lt: 150 }, $or: [{ n: { $gte: 140 } }, { status: "open", n: { $lt: 12 } }, { closedAt: { $gte: new Date(100_000) } }] };
+    const scanned = (await requests.find(filter).toArray()).map((doc) => doc.n).sort((a, b) => a - b);
+    await requests.createIndexes([{ key: { n: 1 } }, { key: { status: 1, n: 1 } }, { key: { closedAt: 1 } }]);
+    const indexed = (await requests.find(filter).toArray()).map((doc) => doc.n).sort((a, b) => a - b);
+    expect(indexed).toEqual(scanned);
+    expect(indexed).toEqual([0, 4, 8, 100, 110, 120, 130, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149]);
+  });
 });
 
 describe("geography through the driver", () => {

@@ -38,6 +38,33 @@ describe("readTopLevelFields", () => {
     expect(readTopLevelFields(buffer, selectFields(["last", "int"]))).toEqual({ _id: full._id, int: full.int, last: "end" });
   });
 
+  it("decodes the common scalars itself exactly as the library does, types and field order included", () => {
+    const scalars = {
+      _id: "id",
+      text: "Видовданска 1 — ✓",
+      empty: "",
+      at: new Date("2026-11-01T00:00:00.123Z"),
+      before1970: new Date(-86_400_001),
+      int: new Int32(-7),
+      double: new Double(-0),
+      yes: true,
+      no: false,
+      nothing: null,
+    };
+    const doc = Buffer.from(BSON.serialize(scalars));
+    const read = readTopLevelFields(doc, selectFields(Object.keys(scalars)));
+    const library = BSON.deserialize(doc, DESERIALIZE_OPTIONS);
+    expect(Object.keys(read)).toEqual(Object.keys(library));
+    for (const [name, value] of Object.entries(library)) {
+      expect(read[name]).toStrictEqual(value);
+      if (value !== null && typeof value === "object") expect(Object.getPrototypeOf(read[name])).toBe(Object.getPrototypeOf(value));
+    }
+    expect(Object.is((read.double as Double).value, -0)).toBe(true);
+    // A selected field of another type: the library decodes the document.
+    const mixed = Buffer.from(BSON.serialize({ _id: 1, at: new Date(5), long: Long.fromNumber(3) }));
+    expect(readTopLevelFields(mixed, selectFields(["at", "long"]))).toStrictEqual(BSON.deserialize(mixed, DESERIALIZE_OPTIONS));
+  });
+
   it("does not take a field whose name only starts like a selected one", () => {
     const doc = Buffer.from(BSON.serialize({ _id: 1, category: "a", cat: "b" }));
     expect(readTopLevelFields(doc, selectFields(["cat"]))).toEqual({ _id: new Int32(1), cat: "b" });

@@ -3,7 +3,7 @@
  * collection scan spends its time on; a filter or a `$group` usually needs two or three fields, so
  * the scan decodes those, and the whole document only for the ones that match.
  */
-import { BSON } from "bson";
+import { BSON, Double, Int32 } from "bson";
 import { DESERIALIZE_OPTIONS, type Doc } from "../bson-values.js";
 
 /** Bytes of a value of each fixed-size BSON type. */
@@ -78,6 +78,9 @@ export function readTopLevelFields(buffer: Buffer, selection: FieldSelection): D
   const kept: Buffer[] = [];
   let keptBytes = 0;
   let offset = 4;
+  // The common scalar types are decoded here as BSON.deserialize (DESERIALIZE_OPTIONS) would decode
+  // them; a document with any other selected type is decoded by the library after all.
+  let direct: Doc | undefined = {};
   while (offset < end) {
     const type = buffer[offset];
     const nameEnd = buffer.indexOf(0, offset + 1);
@@ -86,11 +89,42 @@ export function readTopLevelFields(buffer: Buffer, selection: FieldSelection): D
       const element = buffer.subarray(offset, next);
       kept.push(element);
       keptBytes += element.length;
+      if (direct) {
+        const value = scalarValue(buffer, type, nameEnd + 1, next);
+        const name = value === NOT_SCALAR ? undefined : buffer.toString("utf8", offset + 1, nameEnd);
+        if (name === undefined || name === "__proto__") direct = undefined;
+        else direct[name] = value;
+      }
     }
     offset = next;
   }
+  if (direct) return direct;
   const size = 4 + keptBytes + 1;
   const header = Buffer.allocUnsafe(4);
   header.writeInt32LE(size, 0);
   return BSON.deserialize(Buffer.concat([header, ...kept, Buffer.from([0])], size), DESERIALIZE_OPTIONS) as Doc;
+}
+
+const NOT_SCALAR = Symbol("not a scalar");
+
+/** A value of a common scalar type, decoded as BSON.deserialize with promoteValues: false does. */
+function scalarValue(buffer: Buffer, type: number, start: number, end: number): unknown {
+  switch (type) {
+    case 0x01:
+      return new Double(buffer.readDoubleLE(start));
+    case 0x02:
+      // int32 length (including the terminating NUL), the bytes, the NUL.
+      return buffer.toString("utf8", start + 4, end - 1);
+    case 0x08:
+      return buffer[start] === 1;
+    case 0x09:
+      // As bson's Long.toNumber: high word * 2^32 + unsigned low word.
+      return new Date(buffer.readInt32LE(start + 4) * 4294967296 + buffer.readUInt32LE(start));
+    case 0x0a:
+      return null;
+    case 0x10:
+      return new Int32(buffer.readInt32LE(start));
+    default:
+      return NOT_SCALAR;
+  }
 }

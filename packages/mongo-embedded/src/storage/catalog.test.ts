@@ -270,6 +270,30 @@ describe("index planning", () => {
     expect(collection.lastFindStats.docsExamined).toBe(200);
   });
 
+  it("answers a $or whose every branch has an index with the union of the index scans", () => {
+    const collection = populated();
+    collection.createIndexes([
+      { key: { n: 1 }, name: "n_1" },
+      { key: { group: 1, n: 1 }, name: "group_n" },
+    ]);
+    const ids = (filter: Doc) => findAll(collection, filter).map((doc) => Number(doc._id)).sort((a, b) => a - b);
+    // n < 5, or group 3 with n < 40, or _id 999: 3 is found by two branches and examined once (and
+    // the range scan takes its boundary, 5, which the re-check drops).
+    expect(ids({ $or: [{ n: { $lt: 5 } }, { group: 3, n: { $lt: 40 } }, { _id: 999 }] })).toEqual([0, 1, 2, 3, 4, 13, 23, 33, 999]);
+    expect(collection.lastFindStats).toMatchObject({ stage: "OR", docsExamined: 10 });
+    expect(collection.lastFindStats.indexName?.split(",").sort()).toEqual(["_id_", "group_n", "n_1"]);
+    // Overlapping branches examine each document once (and 3, the boundary); the outer condition
+    // narrows every branch.
+    expect(ids({ n: { $lt: 30 }, $or: [{ n: { $lt: 3 } }, { group: 1 }, { n: 2 }] })).toEqual([0, 1, 2, 11, 21]);
+    expect(collection.lastFindStats).toMatchObject({ stage: "OR", docsExamined: 6 });
+    expect(ids({ $and: [{ $or: [{ n: 7 }, { n: 8 }] }, { group: 7 }] })).toEqual([7]);
+    // A branch no index answers, here on `tags`, means a scan; and a narrower single index wins.
+    expect(ids({ $or: [{ n: 1 }, { tags: "t3" }] })).toHaveLength(144);
+    expect(collection.lastFindStats.stage).toBe("COLLSCAN");
+    expect(ids({ n: { $gte: 998 }, $or: [{ group: 8 }, { group: 9 }] })).toEqual([998, 999]);
+    expect(collection.lastFindStats).toMatchObject({ stage: "IXSCAN", indexName: "n_1", docsExamined: 2 });
+  });
+
   it("finds multikey entries once per document and keeps ranges correct", () => {
     const collection = freshCollection();
     collection.createIndexes([{ key: { scores: 1 }, name: "scores_1" }]);

@@ -48,7 +48,8 @@ export interface FindOptions {
 
 /** How a find reads the collection: for tests and diagnostics (like explain's winning plan). */
 export interface QueryPlanSummary {
-  stage: "COLLSCAN" | "IDHACK" | "IXSCAN" | "GEO";
+  stage: "COLLSCAN" | "IDHACK" | "IXSCAN" | "GEO" | "OR";
+  /** For "OR": the indexes of the branches, comma-separated. */
   indexName?: string;
 }
 
@@ -256,7 +257,16 @@ export class Collection {
 
   /** Every document matching `filter` (unsorted, unless an index scan happens to order them); uses an index when one can answer part of the filter. */
   find(filter: Doc, options: FindOptions = {}): Iterable<Doc> {
+    return this.read(this.plan(filter, options), filter, options);
+  }
+
+  /** Like `find`, but undefined when no index narrows the filter (when `find` would scan the collection). */
+  findIndexed(filter: Doc, options: FindOptions = {}): Iterable<Doc> | undefined {
     const plan = this.plan(filter, options);
+    return plan.summary.stage === "COLLSCAN" ? undefined : this.read(plan, filter, options);
+  }
+
+  private read(plan: ReadPlan, filter: Doc, options: FindOptions): Iterable<Doc> {
     const matches = Object.keys(filter).length === 0 ? undefined : compileFilter(filter);
     const stats: FindStats = { ...plan.summary, docsExamined: 0 };
     this.lastFindStats = stats;
@@ -293,10 +303,17 @@ export class Collection {
       source = this.documents.values();
     }
     const required = plan.requiredBytes;
+    const { matchOn, output } = decode;
+    // When the caller wants every field the filter reads, one partial read serves both.
+    const outputDecides = matches && matchOn && output && [...matchOn.names].every((name) => output.names.has(name));
     for (const buffer of source) {
       if (required && !required.some((bytes) => buffer.includes(bytes))) continue;
       stats.docsExamined++;
-      const { matchOn, output } = decode;
+      if (outputDecides) {
+        const doc = readTopLevelFields(buffer, output);
+        if (matches(doc)) yield doc;
+        continue;
+      }
       if (matches && matchOn) {
         if (!matches(readTopLevelFields(buffer, matchOn))) continue;
         yield output ? readTopLevelFields(buffer, output) : deserialize(buffer);
@@ -367,8 +384,55 @@ export class Collection {
       const candidate = planIndex(index, constraints, filter);
       if (candidate && (!best || planScore(candidate) > planScore(best))) best = candidate;
     }
-    if (best) return this.indexRead(best, false);
+    const bestRead = best && this.indexRead(best, false);
+    // A unique lookup cannot be beaten; otherwise the smaller candidate set wins.
+    const orRead = best && planScore(best) >= 1000 ? undefined : this.planOr(filter, constraints);
+    if (orRead && (!bestRead || (orRead.ids as string[]).length < (bestRead.ids as string[]).length)) return orRead;
+    if (bestRead) return bestRead;
     return { summary: { stage: "COLLSCAN" }, requiredBytes: requiredStringBytes(constraints) };
+  }
+
+  /**
+   * A top-level `$or` whose every branch an index can answer (each branch with the conditions all
+   * documents must meet besides): the union of the branches' index scans, each id once. Undefined
+   * when some branch would need a scan.
+   */
+  private planOr(filter: Doc, constraints: ReturnType<typeof extractConstraints>): ReadPlan | undefined {
+    const branches = topLevelOr(filter);
+    if (!branches) return undefined;
+    const ids = new Set<string>();
+    const names = new Set<string>();
+    for (const branch of branches) {
+      const branchConstraints = extractConstraints(branch);
+      for (const [path, outer] of constraints) {
+        const inner = branchConstraints.get(path);
+        if (!inner) branchConstraints.set(path, outer);
+        else
+          branchConstraints.set(path, {
+            pointSets: [...outer.pointSets, ...inner.pointSets],
+            ranges: [...outer.ranges, ...inner.ranges],
+            geo: [...outer.geo, ...inner.geo],
+          });
+      }
+      const branchFilter = { $and: [filter, branch] };
+      let best: IndexPlan | undefined;
+      for (const index of this.indexes.values()) {
+        if (index.isGeo || index.spec.hidden === true) continue;
+        const candidate = planIndex(index, branchConstraints, branchFilter);
+        if (candidate && (!best || planScore(candidate) > planScore(best))) best = candidate;
+      }
+      const idPoints = branchConstraints.get("_id")?.pointSets;
+      if (idPoints && idPoints.length > 0 && (!best || planScore(best) < 1000)) {
+        const points = idPoints.reduce((fewest, set) => (set.length < fewest.length ? set : fewest));
+        for (const point of points) ids.add(canonicalKey(point));
+        names.add(ID_INDEX_NAME);
+        continue;
+      }
+      if (!best) return undefined;
+      names.add(best.index.name);
+      for (const id of this.indexRead(best, false).ids as string[]) ids.add(id);
+    }
+    return { summary: { stage: "OR", indexName: [...names].join(",") }, ids: [...ids] };
   }
 
   private indexRead(plan: IndexPlan, wholeIndex: boolean): ReadPlan {
@@ -680,6 +744,20 @@ function isIdIndexRequest(spec: IndexSpec): boolean {
 function copySpec(spec: IndexSpec): IndexSpec {
   // Specs hold only BSON values; a shallow copy with a copied key pattern keeps callers off stored state.
   return { ...spec, key: { ...spec.key } };
+}
+
+/** The branches of a `$or` at the top of a filter or among its top-level `$and` clauses (the first one found). */
+function topLevelOr(filter: Doc): Doc[] | undefined {
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === "$or" && Array.isArray(value) && value.length > 0 && value.every(isPlainDocument)) return value;
+    if (key === "$and" && Array.isArray(value)) {
+      for (const clause of value) {
+        const found = isPlainDocument(clause) ? topLevelOr(clause) : undefined;
+        if (found) return found;
+      }
+    }
+  }
+  return undefined;
 }
 
 function dedupe(ids: string[]): string[] {

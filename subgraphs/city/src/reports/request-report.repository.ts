@@ -51,9 +51,14 @@ const GROUP_KEY: Readonly<Record<ReportDimension, string>> = {
 /**
  * Indexes the reports need on `serviceRequests`. The service-request feature may create the same keys;
  * default names (field_1) keep the two from conflicting, and a conflict is tolerated anyway.
+ * `resolvedAt`, `closedAt` and `status, updatedAt` answer the backlog branches of the requests
+ * pipeline's `$or`, so that a short period reads its own requests and the backlog, not every request.
  */
 const REQUEST_INDEXES: { key: Record<string, 1> }[] = [
   { key: { receivedAt: 1 } },
+  { key: { resolvedAt: 1 } },
+  { key: { closedAt: 1 } },
+  { key: { status: 1, updatedAt: 1 } },
   { key: { status: 1, receivedAt: 1 } },
   { key: { categoryCode: 1, receivedAt: 1 } },
   { key: { "assignee.id": 1, receivedAt: 1 } },
@@ -234,6 +239,8 @@ export function requestPipeline(from: Date, to: Date, key: string): Document[] {
         backlogAges: pushWhen(withEnd(openAtTo), hoursSince({ $literal: to }, "$receivedAt")),
       },
     },
+    // Each list is sorted once, then read at each rank.
+    { $set: { firstResponses: sortedValues("$firstResponses"), resolutions: sortedValues("$resolutions"), backlogAges: sortedValues("$backlogAges") } },
     {
       $project: {
         volume: 1,
@@ -290,19 +297,19 @@ export function firstContactPipeline(from: Date, to: Date, key: string): Documen
   ];
 }
 
-/** The nearest-rank percentile of an array of numbers with nulls: the value at ceil(p * n) - 1 when sorted. */
+/** An array of numbers with nulls: the numbers, in ascending order. */
+function sortedValues(field: string): Document {
+  return { $sortArray: { input: { $filter: { input: field, cond: { $ne: ["$$this", null] } } }, sortBy: 1 } };
+}
+
+/** The nearest-rank percentile of a sorted array of numbers (sortedValues): the value at ceil(p * n) - 1. */
 function nearestRank(field: string, p: number): Document {
   return {
-    $let: {
-      vars: { values: { $sortArray: { input: { $filter: { input: field, cond: { $ne: ["$$this", null] } } }, sortBy: 1 } } },
-      in: {
-        $cond: [
-          { $eq: [{ $size: "$$values" }, 0] },
-          null,
-          { $arrayElemAt: ["$$values", { $subtract: [{ $toInt: { $ceil: { $multiply: [p, { $size: "$$values" }] } } }, 1] }] },
-        ],
-      },
-    },
+    $cond: [
+      { $eq: [{ $size: field }, 0] },
+      null,
+      { $arrayElemAt: [field, { $subtract: [{ $toInt: { $ceil: { $multiply: [p, { $size: field }] } } }, 1] }] },
+    ],
   };
 }
 
