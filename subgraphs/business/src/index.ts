@@ -4,7 +4,21 @@ export { buildBusinessSchema } from "./schema.js";
 export { createBusinessServer, type BusinessServer, type BusinessServerOptions } from "./server.js";
 export { openBusinessRepositories, BUSINESS_DATABASE, type BusinessRepositories } from "./repositories.js";
 export type { BusinessContext } from "./context.js";
-export { BusinessRepository, BUSINESSES_COLLECTION, type BusinessInput } from "./business/business.repository.js";
+export {
+  BusinessRepository,
+  BUSINESSES_COLLECTION,
+  type BusinessInput,
+  type BusinessPatch,
+  type BusinessSearch,
+  type ContactsInput,
+} from "./business/business.repository.js";
+export { BusinessApiKeys, type IssuedKey } from "./api-key/business-api-keys.js";
+export { ReportRepository, REPORTS_COLLECTION, type ReportInput } from "./report/report.repository.js";
+export { BusinessReportKind, BusinessOperatingStatus, IncidentSeverity, type ReportDocument } from "./report/report.model.js";
+// The registry's rules, for the registry import connector (workers) to check rows before upserting.
+export { registryNumberProblem, taxIdProblem, registryNumberCheckDigit, taxIdCheckDigit } from "./registry/registry-numbers.js";
+export { parseOpeningHours, OpeningHoursSyntaxError, type OpeningHoursValue } from "./registry/opening-hours.js";
+export { normaliseForSearch, toSerbianLatin } from "./registry/search-key.js";
 export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,

@@ -13,6 +13,8 @@ export interface BusinessServerOptions {
   port?: number;
   /** Another database than `business` (tests isolate themselves this way). */
   databaseName?: string;
+  /** Another database than `platform` for API keys (tests). */
+  platformDatabaseName?: string;
   now?: () => Date;
 }
 
@@ -32,6 +34,7 @@ export function createBusinessServer(options: BusinessServerOptions): BusinessSe
   const repositories = openBusinessRepositories(options.mongo, {
     ...(options.now ? { now: options.now } : {}),
     ...(options.databaseName ? { databaseName: options.databaseName } : {}),
+    ...(options.platformDatabaseName ? { platformDatabaseName: options.platformDatabaseName } : {}),
   });
   const lifecycle = createSubgraphLifecycle("business", async () => {
     await repositories.ensureIndexes();
@@ -42,7 +45,7 @@ export function createBusinessServer(options: BusinessServerOptions): BusinessSe
       port: options.port ?? options.config.businessPort,
       identitySecret: options.config.identitySecret,
       logger,
-      context: (base): BusinessContext => ({ ...base, businesses: repositories.businesses }),
+      context: (base): BusinessContext => ({ ...base, businesses: repositories.businesses, apiKeys: repositories.apiKeys, reports: repositories.reports }),
     });
     logger.info({ url: server.url }, "business subgraph listening");
     return server;

@@ -2,6 +2,7 @@ import type { PointGeometry } from "@situation/city-subgraph/seed-data";
 import { GeoPoint } from "@situation/subgraph-kit";
 import { ArgsType, Directive, Field, ID, Int, ObjectType } from "type-graphql";
 import type { BusinessContext } from "../context.js";
+import type { OpeningHoursValue, OpeningPeriod as OpeningPeriodValue } from "../registry/opening-hours.js";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./business-page-limits.js";
 
 export interface BusinessActivityValue {
@@ -17,15 +18,32 @@ export interface AddressValue {
   city: string;
 }
 
+export interface ContactsValue {
+  phone?: string;
+  email?: string;
+  website?: string;
+}
+
 /** A business as stored in the `businesses` collection of the `business` database. */
 export interface BusinessDocument {
   _id: string;
+  /** Registered (legal) name. */
   name: string;
-  /** Matični broj: the 8-digit number of the Serbian business registry; unique. */
+  /** The name over the door, when it differs from the registered one. */
+  tradingName?: string;
+  /** Matični broj: the 8-digit number of the Serbian business registry, check digit valid; unique. */
   registryNumber: string;
+  /** PIB: the 9-digit tax id, check digit valid. */
+  taxId: string;
   activity: BusinessActivityValue;
   address: AddressValue;
   location: PointGeometry;
+  contacts: ContactsValue;
+  openingHours?: OpeningHoursValue;
+  /** Every prefix of every word of name and trading name, normalised (see registry/search-key.ts); multikey-indexed. */
+  searchKeys: string[];
+  /** The platform API key the business currently holds (its id in `platform.apiKeys`), if one was issued. */
+  apiKeyId?: string;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -53,6 +71,39 @@ export class Address {
   city!: string;
 }
 
+@ObjectType({ description: "How to reach a business; each part only if the business gave it" })
+export class BusinessContacts {
+  @Field(() => String, { nullable: true })
+  phone?: string | undefined;
+
+  @Field(() => String, { nullable: true })
+  email?: string | undefined;
+
+  @Field(() => String, { nullable: true })
+  website?: string | undefined;
+}
+
+@ObjectType({ description: "One open period of a day of the week" })
+export class OpeningPeriod {
+  @Field(() => String, { description: "Mon, Tue, Wed, Thu, Fri, Sat or Sun" })
+  day!: OpeningPeriodValue["day"];
+
+  @Field(() => String, { description: '"HH:MM"' })
+  opens!: string;
+
+  @Field(() => String, { description: '"HH:MM", after opens; "24:00" is the end of the day' })
+  closes!: string;
+}
+
+@ObjectType({ description: "Weekly opening hours" })
+export class OpeningHours {
+  @Field(() => String, { description: 'As written, canonically: e.g. "Mon-Fri 08:00-20:00; Sat 08:00-14:00"' })
+  text!: string;
+
+  @Field(() => [OpeningPeriod], { description: "Every open period, by day and time; days not listed are closed" })
+  periods!: OpeningPeriodValue[];
+}
+
 // The registry fields below are public data (the business registry publishes them), so no
 // @Authorized: operational data added later carries its roles and an ownership check on businessId.
 @ObjectType({ description: "A business registered in the city" })
@@ -64,8 +115,14 @@ export class Business {
   @Field(() => String, { description: "Registered name" })
   name!: string;
 
-  @Field(() => String, { description: "Matični broj: the 8-digit registry number" })
+  @Field(() => String, { nullable: true, description: "The name over the door, when it differs from the registered one" })
+  tradingName!: string | null;
+
+  @Field(() => String, { description: "Matični broj: the 8-digit registry number (its last digit a check digit)" })
   registryNumber!: string;
+
+  @Field(() => String, { description: "PIB: the 9-digit tax id" })
+  taxId!: string;
 
   @Field(() => BusinessActivity, { description: "Main registered activity" })
   activity!: BusinessActivityValue;
@@ -75,6 +132,12 @@ export class Business {
 
   @Field(() => GeoPoint)
   location!: PointGeometry;
+
+  @Field(() => BusinessContacts)
+  contacts!: ContactsValue;
+
+  @Field(() => OpeningHours, { nullable: true, description: "Null if the business has not given them" })
+  openingHours!: OpeningHoursValue | null;
 
   /** How the gateway's `_entities` finds a business that another subgraph refers to by id. */
   static resolveReference(reference: { id?: unknown }, context: BusinessContext): Promise<Business | null> {
@@ -121,10 +184,14 @@ export function toBusiness(document: BusinessDocument): Business {
   return {
     id: document._id,
     name: document.name,
+    tradingName: document.tradingName ?? null,
     registryNumber: document.registryNumber,
+    taxId: document.taxId,
     activity: document.activity,
     address: document.address,
     location: document.location,
+    contacts: document.contacts ?? {},
+    openingHours: document.openingHours ?? null,
   };
 }
 

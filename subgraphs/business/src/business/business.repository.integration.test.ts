@@ -5,6 +5,7 @@ import { demoBusinesses } from "../seed/demo-businesses.js";
 import { seedBusinessesIfEmpty } from "../seed/seed.js";
 import { startTestStore, type TestStore } from "../test-support/test-stack.js";
 import type { Business } from "./business.model.js";
+import { parseOpeningHours } from "../registry/opening-hours.js";
 import { BusinessRepository, type BusinessInput } from "./business.repository.js";
 
 let store: TestStore;
@@ -59,10 +60,14 @@ describe("BusinessRepository against the embedded store", () => {
     expect(found).toEqual({
       id: first.id,
       name: first.name,
+      tradingName: null,
       registryNumber: first.registryNumber,
+      taxId: first.taxId,
       activity: first.activity,
       address: first.address,
       location: first.location,
+      contacts: first.contacts,
+      openingHours: parseOpeningHours(first.openingHours!),
     });
     expect((await businesses.findByRegistryNumber(first.registryNumber))?.id).toBe(first.id);
     expect(await businesses.findById("business-9999")).toBeNull();
@@ -99,8 +104,8 @@ describe("BusinessRepository against the embedded store", () => {
     expect(await businesses.findById("business-new")).toBeNull();
 
     const twiceInOneBatch = [
-      { ...first, id: "business-a", registryNumber: "99999998" },
-      { ...first, id: "business-b", registryNumber: "99999998" },
+      { ...first, id: "business-a", registryNumber: "99999993" },
+      { ...first, id: "business-b", registryNumber: "99999993" },
     ];
     await rejection(businesses.upsertMany(twiceInOneBatch), ConflictError);
     expect(await businesses.findById("business-a")).toBeNull();
@@ -111,6 +116,13 @@ describe("BusinessRepository against the embedded store", () => {
     const fieldOf = async (input: BusinessInput) => (await rejection(businesses.upsertMany([valid, input]), UserInputError)).field;
     expect(await fieldOf({ ...valid, registryNumber: "1234567" })).toBe("registryNumber");
     expect(await fieldOf({ ...valid, registryNumber: "1234567a" })).toBe("registryNumber");
+    expect(await fieldOf({ ...valid, registryNumber: "66143628" })).toBe("registryNumber");
+    expect(await fieldOf({ ...valid, taxId: "101134703" })).toBe("taxId");
+    expect(await fieldOf({ ...valid, taxId: "10113470" })).toBe("taxId");
+    expect(await fieldOf({ ...valid, openingHours: "Mon-Fri 8-20" })).toBe("openingHours");
+    expect(await fieldOf({ ...valid, contacts: { email: "not an address" } })).toBe("contacts.email");
+    expect(await fieldOf({ ...valid, contacts: { phone: "call me" } })).toBe("contacts.phone");
+    expect(await fieldOf({ ...valid, contacts: { website: "ftp://x.rs" } })).toBe("contacts.website");
     expect(await fieldOf({ ...valid, location: { type: "Point", coordinates: [21.3, 95] } })).toBe("location");
     expect(await fieldOf({ ...valid, location: undefined })).toBe("location");
     expect(await fieldOf({ ...valid, activity: { code: "pharmacy", label: "Apoteka" } })).toBe("activity.code");

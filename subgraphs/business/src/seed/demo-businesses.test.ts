@@ -1,5 +1,7 @@
 import { findSeedDistrictContaining, KRUSEVAC_DISTRICTS } from "@situation/city-subgraph/seed-data";
 import { describe, expect, it } from "vitest";
+import { parseOpeningHours } from "../registry/opening-hours.js";
+import { registryNumberProblem, taxIdProblem } from "../registry/registry-numbers.js";
 import { DEMO_BUSINESS_COUNT, demoBusinesses } from "./demo-businesses.js";
 
 describe("the demo businesses", () => {
@@ -8,6 +10,15 @@ describe("the demo businesses", () => {
   it("are a few hundred, the same on every call", () => {
     expect(businesses).toHaveLength(DEMO_BUSINESS_COUNT);
     expect(demoBusinesses()).toEqual(businesses);
+  });
+
+  it("have valid registry numbers and tax ids (check digits included), and hours that parse", () => {
+    for (const business of businesses) {
+      expect(registryNumberProblem(business.registryNumber), business.id).toBeUndefined();
+      expect(taxIdProblem(business.taxId), business.id).toBeUndefined();
+      expect(() => parseOpeningHours(business.openingHours!), business.id).not.toThrow();
+    }
+    expect(new Set(businesses.map((business) => business.taxId)).size).toBe(businesses.length);
   });
 
   it("have unique ids, names and 8-digit registry numbers", () => {

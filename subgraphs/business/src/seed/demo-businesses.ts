@@ -2,13 +2,15 @@
  * Demo businesses of Kruševac: plausible names, registry numbers and activities, placed inside the
  * city subgraph's demo districts.
  *
- * DEMONSTRATION DATA: the businesses are invented. Registry numbers are random 8-digit numbers (unique
- * here, without the registry's check digit) and may coincide with real ones by chance; streets are
- * common Serbian street names, not matched to where the point lies. Generated from a fixed seed, so
+ * DEMONSTRATION DATA: the businesses are invented. Registry numbers are random 7-digit bodies with the
+ * registry's mod-11 check digit, and tax ids "1" + that body with the PIB check digit, so both pass
+ * validation; either may coincide with a real one by chance. Streets are common Serbian street names,
+ * not matched to where the point lies. Generated from a fixed seed, so
  * every run produces the same businesses and re-seeding is idempotent.
  */
 import { boundingBox, isPointInMultiPolygon, KRUSEVAC_DISTRICTS, type DistrictSeed, type Position } from "@situation/city-subgraph/seed-data";
 import type { BusinessInput } from "../business/business.repository.js";
+import { registryNumberCheckDigit, taxIdCheckDigit } from "../registry/registry-numbers.js";
 
 export const DEMO_BUSINESS_COUNT = 300;
 
@@ -27,24 +29,26 @@ interface ActivityTemplate {
   company: boolean;
   /** Relative frequency in the demo set. */
   weight: number;
+  /** Typical weekly hours of such a business. */
+  hours: string;
 }
 
 // Classes of KD 2010, the Serbian classification of activities (NACE Rev. 2).
 const ACTIVITIES: readonly ActivityTemplate[] = [
-  { code: "47.73", label: "Trgovina na malo farmaceutskim proizvodima u specijalizovanim prodavnicama – apotekama", prefix: "Apoteka", company: false, weight: 3 },
-  { code: "10.71", label: "Proizvodnja hleba, svežeg peciva i kolača", prefix: "Pekara", company: false, weight: 4 },
-  { code: "47.30", label: "Trgovina na malo motornim gorivima u specijalizovanim prodavnicama", prefix: "Benzinska pumpa", company: true, weight: 1 },
-  { code: "47.11", label: "Trgovina na malo u nespecijalizovanim prodavnicama, pretežno hranom, pićima i duvanom", prefix: "Market", company: false, weight: 5 },
-  { code: "55.10", label: "Hoteli i sličan smeštaj", prefix: "Hotel", company: true, weight: 1 },
-  { code: "56.10", label: "Delatnosti restorana i pokretnih ugostiteljskih objekata", prefix: "Restoran", company: false, weight: 3 },
-  { code: "56.30", label: "Usluge pripremanja i posluživanja pića", prefix: "Kafe", company: false, weight: 4 },
-  { code: "96.02", label: "Delatnost frizerskih i kozmetičkih salona", prefix: "Frizerski salon", company: false, weight: 3 },
-  { code: "45.20", label: "Održavanje i popravka motornih vozila", prefix: "Auto servis", company: false, weight: 2 },
-  { code: "86.23", label: "Stomatološka praksa", prefix: "Stomatološka ordinacija", company: false, weight: 2 },
-  { code: "47.22", label: "Trgovina na malo mesom i proizvodima od mesa u specijalizovanim prodavnicama", prefix: "Mesara", company: false, weight: 2 },
-  { code: "47.52", label: "Trgovina na malo metalnom robom, bojama i staklom u specijalizovanim prodavnicama", prefix: "Gvožđara", company: false, weight: 1 },
-  { code: "69.20", label: "Računovodstveni, knjigovodstveni i revizorski poslovi; poresko savetovanje", prefix: "Knjigovodstvena agencija", company: true, weight: 2 },
-  { code: "62.01", label: "Računarsko programiranje", prefix: "Softverska kuća", company: true, weight: 1 },
+  { code: "47.73", label: "Trgovina na malo farmaceutskim proizvodima u specijalizovanim prodavnicama – apotekama", prefix: "Apoteka", company: false, weight: 3, hours: "Mon-Fri 07:00-21:00; Sat 08:00-15:00" },
+  { code: "10.71", label: "Proizvodnja hleba, svežeg peciva i kolača", prefix: "Pekara", company: false, weight: 4, hours: "Mon-Sat 06:00-20:00; Sun 07:00-13:00" },
+  { code: "47.30", label: "Trgovina na malo motornim gorivima u specijalizovanim prodavnicama", prefix: "Benzinska pumpa", company: true, weight: 1, hours: "Mon-Sun 00:00-24:00" },
+  { code: "47.11", label: "Trgovina na malo u nespecijalizovanim prodavnicama, pretežno hranom, pićima i duvanom", prefix: "Market", company: false, weight: 5, hours: "Mon-Sat 07:00-22:00; Sun 08:00-14:00" },
+  { code: "55.10", label: "Hoteli i sličan smeštaj", prefix: "Hotel", company: true, weight: 1, hours: "Mon-Sun 00:00-24:00" },
+  { code: "56.10", label: "Delatnosti restorana i pokretnih ugostiteljskih objekata", prefix: "Restoran", company: false, weight: 3, hours: "Mon-Sun 10:00-23:00" },
+  { code: "56.30", label: "Usluge pripremanja i posluživanja pića", prefix: "Kafe", company: false, weight: 4, hours: "Mon-Thu 08:00-23:00; Fri-Sat 08:00-24:00; Sun 09:00-23:00" },
+  { code: "96.02", label: "Delatnost frizerskih i kozmetičkih salona", prefix: "Frizerski salon", company: false, weight: 3, hours: "Tue-Fri 09:00-19:00; Sat 08:00-14:00; Sun,Mon closed" },
+  { code: "45.20", label: "Održavanje i popravka motornih vozila", prefix: "Auto servis", company: false, weight: 2, hours: "Mon-Fri 08:00-17:00; Sat 08:00-13:00" },
+  { code: "86.23", label: "Stomatološka praksa", prefix: "Stomatološka ordinacija", company: false, weight: 2, hours: "Mon-Fri 08:00-14:00,16:00-20:00" },
+  { code: "47.22", label: "Trgovina na malo mesom i proizvodima od mesa u specijalizovanim prodavnicama", prefix: "Mesara", company: false, weight: 2, hours: "Mon-Sat 07:00-19:00" },
+  { code: "47.52", label: "Trgovina na malo metalnom robom, bojama i staklom u specijalizovanim prodavnicama", prefix: "Gvožđara", company: false, weight: 1, hours: "Mon-Fri 08:00-19:00; Sat 08:00-14:00" },
+  { code: "69.20", label: "Računovodstveni, knjigovodstveni i revizorski poslovi; poresko savetovanje", prefix: "Knjigovodstvena agencija", company: true, weight: 2, hours: "Mon-Fri 08:00-16:00" },
+  { code: "62.01", label: "Računarsko programiranje", prefix: "Softverska kuća", company: true, weight: 1, hours: "Mon-Fri 09:00-17:00" },
 ];
 
 const NAME_STEMS: readonly string[] = [
@@ -81,22 +85,34 @@ export function demoBusinesses(count: number = DEMO_BUSINESS_COUNT): DemoBusines
     for (let suffix = 2; names.has(name); suffix++) name = `${name.replace(/ \d+$/, "")} ${suffix}`;
     names.add(name);
 
+    // The same draws as before check digits were required, so the rest of the set did not move;
+    // the eighth digit is replaced by the check digit, and a body that admits none is drawn again.
     let registryNumber: string;
-    do registryNumber = String(Math.floor(random() * 100_000_000)).padStart(8, "0");
-    while (registryNumbers.has(registryNumber));
+    do registryNumber = withRegistryCheckDigit(String(Math.floor(random() * 100_000_000)).padStart(8, "0").slice(0, 7));
+    while (registryNumber === "" || registryNumbers.has(registryNumber));
     registryNumbers.add(registryNumber);
+    const taxBody = `1${registryNumber.slice(0, 7)}`;
 
     businesses.push({
       id: `business-${String(index + 1).padStart(4, "0")}`,
       name: activity.company ? `${name} d.o.o.` : name,
       registryNumber,
+      taxId: `${taxBody}${taxIdCheckDigit(taxBody)}`,
       activity: { code: activity.code, label: activity.label },
       address: { street: pick(STREETS, random), number: String(1 + Math.floor(random() * 120)), city: "Kruševac" },
       location: { type: "Point", coordinates: pointInside(district, random) },
+      contacts: { phone: `+381 37 ${String(400_000 + index * 37).slice(0, 3)} ${String(1000 + index).slice(-3)}` },
+      openingHours: activity.hours,
       districtId: district.id,
     });
   }
   return businesses;
+}
+
+/** The 8-digit MB of a 7-digit body, or "" when the body admits no check digit. */
+function withRegistryCheckDigit(body: string): string {
+  const check = registryNumberCheckDigit(body);
+  return check === undefined ? "" : `${body}${check}`;
 }
 
 /** A random point well inside the district (away from its edges, where districts meet). */

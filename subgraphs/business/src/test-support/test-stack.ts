@@ -22,7 +22,9 @@ export interface TestStore {
   mongo: MongoConnection;
   /** Unique to this test file, so runs never see each other's data. */
   databaseName: string;
-  /** Drops the database, then closes the client and the embedded server. */
+  /** Where this test file's API keys go, instead of the shared `platform` database. */
+  platformDatabaseName: string;
+  /** Drops both databases, then closes the client and the embedded server. */
   close(): Promise<void>;
 }
 
@@ -31,14 +33,17 @@ export async function startTestStore(): Promise<TestStore> {
   const logger = createLogger(config, "business-test");
   const mongo = await connectMongo(config, { logger });
   const databaseName = `business_test_${randomUUID().slice(0, 8)}`;
+  const platformDatabaseName = `${databaseName}_platform`;
   return {
     config,
     logger,
     mongo,
     databaseName,
+    platformDatabaseName,
     async close() {
       try {
         await mongo.db(databaseName).dropDatabase();
+        await mongo.db(platformDatabaseName).dropDatabase();
       } finally {
         await mongo.close();
       }
