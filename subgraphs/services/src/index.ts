@@ -15,15 +15,24 @@ export {
   type FeedUpsertResult,
   type OutagePage,
   type OutagePageRequest,
+  type ActiveOutageQuery,
+  type NearPoint,
 } from "./outage/outage.repository.js";
 export {
   Outage,
   OutageStatus,
   OUTAGE_STATUSES,
   type OutageDocument,
+  type OutageTimelineEntry,
+  type DistrictImpact,
   type MultiPolygonGeometry,
   type PolygonGeometry,
 } from "./outage/outage.model.js";
 export { toMultiPolygon } from "./outage/affected-area.js";
+export { CityArea, seedCityArea, AVERAGE_HOUSEHOLD_SIZE, type AffectedEstimate, type DistrictArea } from "./outage/city-area.js";
+export { MAX_BATCH_ITEMS, pushSource } from "./outage/outage-push.js";
+export { mayActFor } from "./provider/provider-scope.js";
+export { ServiceStatusRepository, MAX_HISTORY, type ServiceStatusChangeRequest } from "./service-status/service-status.repository.js";
+export { ServiceStatusLevel, type ServiceStatusDocument } from "./service-status/service-status.model.js";
 export { seedIfEmpty, type SeedResult } from "./seed/seed.js";
 export { DEMO_PROVIDERS, DEMO_SOURCE, DEMO_OUTAGE_COUNT, KRUSEVAC_CENTRE, demoOutages, hexagon } from "./seed/demo-data.js";

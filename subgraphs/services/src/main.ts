@@ -15,6 +15,7 @@ try {
   shutdown.add("mongo", () => mongo.close());
   const repositories = openServicesRepositories(mongo);
   await repositories.ensureIndexes();
+  await repositories.outages.backfillEstimates();
   await seedIfEmpty({ ...repositories, logger });
   const server = createServicesServer({ config, mongo, logger });
   shutdown.add("http server", () => server.close());

@@ -13,5 +13,19 @@ describe("the services subgraph schema", () => {
     expect(sdl).toMatch(/enum ServiceKind \{\s+WATER\s+HEATING\s+ELECTRICITY\s+WASTE\s+TRANSPORT\s+\}/);
     expect(sdl).toMatch(/enum OutageStatus \{\s+ANNOUNCED\s+ACTIVE\s+RESOLVED\s+CANCELLED\s+\}/);
     expect(sdl).toMatch(/outages\(after: String, first: Int = 20, status: OutageStatus\): OutageConnection!/);
+    expect(sdl).toMatch(/peopleAffectedNow: Int!/);
+    expect(sdl).toMatch(/type Business\s+@key\(fields: "id"\)/);
+    expect(sdl).toMatch(/location: GeoPoint! @external/);
+    expect(sdl).toMatch(/affectingOutages: \[Outage!\]! @requires\(fields: "location \{ type coordinates \}"\)/);
+  });
+
+  it("offers providers' mutations and operators' queries", async () => {
+    const sdl = printSubgraphSdl(await buildServicesSchema());
+    expect(sdl).toMatch(/createOutage\(input: OutageInput!\): Outage!/);
+    expect(sdl).toMatch(/updateOutage\(input: OutageUpdateInput!, id: ID!\): Outage!/);
+    expect(sdl).toMatch(/upsertOutages\(items: \[OutageInput!\]!\): OutageBatchResult!/);
+    expect(sdl).toMatch(/setServiceStatus\([^)]*status: ServiceStatusLevel![^)]*providerId: ID!\s*\): ServiceStatus!/);
+    expect(sdl).toMatch(/serviceStatusBoard\(/);
+    expect(sdl).toMatch(/activeOutages\(after: String, first: Int = 20, filter: ActiveOutagesFilter\): OutageConnection!/);
   });
 });

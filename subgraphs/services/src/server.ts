@@ -2,6 +2,7 @@ import "reflect-metadata";
 import type { Logger, MongoConnection, PlatformConfig } from "@situation/platform";
 import { createSubgraphLifecycle, startSubgraphServer } from "@situation/subgraph-kit";
 import type { ServicesContext } from "./context.js";
+import { PeopleAffectedLoader } from "./district/people-affected-loader.js";
 import { openServicesRepositories, type ServicesRepositories } from "./repositories.js";
 import { buildServicesSchema } from "./schema.js";
 
@@ -43,7 +44,13 @@ export function createServicesServer(options: ServicesServerOptions): ServicesSe
       port: options.port ?? options.config.servicesPort,
       identitySecret: options.config.identitySecret,
       logger,
-      context: (base): ServicesContext => ({ ...base, providers: repositories.providers, outages: repositories.outages }),
+      context: (base): ServicesContext => ({
+        ...base,
+        providers: repositories.providers,
+        outages: repositories.outages,
+        serviceStatuses: repositories.serviceStatuses,
+        peopleAffected: new PeopleAffectedLoader(repositories.outages),
+      }),
     });
     return server;
   });

@@ -1,5 +1,5 @@
 import { UserInputError } from "@situation/platform";
-import { Ctx, Directive, FieldResolver, Resolver, Root } from "type-graphql";
+import { Ctx, Directive, FieldResolver, Int, Resolver, Root } from "type-graphql";
 import type { ServicesContext } from "../context.js";
 import { toMultiPolygon } from "../outage/affected-area.js";
 import { Outage } from "../outage/outage.model.js";
@@ -18,5 +18,13 @@ export class DistrictOutagesResolver {
       throw new UserInputError(`District ${district.id}: boundary ${boundary}`, { field: "boundary" });
     }
     return context.outages.findActiveIntersecting(boundary);
+  }
+
+  @FieldResolver(() => Int, {
+    description:
+      "Estimated people affected now by active outages here: the sum of their estimates for this district, at most its population",
+  })
+  async peopleAffectedNow(@Root() district: District, @Ctx() context: ServicesContext): Promise<number> {
+    return context.peopleAffected.load(district.id);
   }
 }

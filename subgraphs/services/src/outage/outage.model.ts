@@ -28,6 +28,19 @@ export interface PolygonGeometry {
   coordinates: number[][][];
 }
 
+/** One entry of an outage's timeline: what its status was from when, and why. */
+export interface OutageTimelineEntry {
+  at: Date;
+  status: OutageStatus;
+  note: string | null;
+}
+
+/** People affected per district, as estimated when the outage's area was last written. */
+export interface DistrictImpact {
+  districtId: string;
+  people: number;
+}
+
 /** An outage as stored in the `outages` collection of the `services` database. */
 export interface OutageDocument {
   _id: string;
@@ -39,6 +52,16 @@ export interface OutageDocument {
   affectedArea: MultiPolygonGeometry;
   status: OutageStatus;
   description: string;
+  /** Streets named by the provider, besides the area; free text. Absent on feed imports. */
+  streets?: string[];
+  /** When the outage really ended (set when it is resolved). */
+  endedAt?: Date | null;
+  /** Status changes and notes, oldest first. Feed imports have none. */
+  updates?: OutageTimelineEntry[];
+  /** Derived from `affectedArea` at each write of it (see city-area.ts). */
+  estimatedPeopleAffected?: number;
+  estimatedHouseholdsAffected?: number;
+  affectedDistricts?: DistrictImpact[];
   /** Provenance of feed-imported outages: which feed, its id there, when fetched, and a hash of the content. */
   source?: string;
   externalId?: string;
@@ -46,6 +69,27 @@ export interface OutageDocument {
   contentHash?: string;
   createdAt: Date;
   updatedAt: Date;
+}
+
+@ObjectType("OutageTimelineEntry", { description: "A status change or note in an outage's timeline" })
+export class OutageTimelineEntryType {
+  @Field(() => GraphQLISODateTime)
+  at!: Date;
+
+  @Field(() => OutageStatus)
+  status!: OutageStatus;
+
+  @Field(() => String, { nullable: true })
+  note!: string | null;
+}
+
+@ObjectType("OutageDistrictImpact", { description: "Estimated people affected by an outage in one district" })
+export class DistrictImpactType {
+  @Field(() => ID)
+  districtId!: string;
+
+  @Field(() => Int)
+  people!: number;
 }
 
 @ObjectType({ description: "An interruption of a public service in an area" })
@@ -77,6 +121,26 @@ export class Outage {
 
   @Field(() => String)
   description!: string;
+
+  @Field(() => [String], { description: "Streets the provider names, besides the area" })
+  streets!: string[];
+
+  @Field(() => GraphQLISODateTime, { nullable: true, description: "When the outage really ended" })
+  endedAt!: Date | null;
+
+  @Field(() => [OutageTimelineEntryType], { description: "Status changes and notes, oldest first" })
+  updates!: OutageTimelineEntry[];
+
+  @Field(() => Int, {
+    description: "Estimated people affected: for each district the area overlaps, the covered share × its population",
+  })
+  estimatedPeopleAffected!: number;
+
+  @Field(() => Int, { description: "Estimated households affected (people ÷ an average household size)" })
+  estimatedHouseholdsAffected!: number;
+
+  @Field(() => [DistrictImpactType], { description: "The estimate per district, biggest first" })
+  affectedDistricts!: DistrictImpact[];
 
   // Provenance is for the people who run the platform, not for the public.
   @Authorized("operator", "city-staff", "admin")
@@ -142,6 +206,12 @@ export function toOutage(document: OutageDocument): Outage {
     affectedArea: document.affectedArea,
     status: document.status,
     description: document.description,
+    streets: document.streets ?? [],
+    endedAt: document.endedAt ?? null,
+    updates: document.updates ?? [],
+    estimatedPeopleAffected: document.estimatedPeopleAffected ?? 0,
+    estimatedHouseholdsAffected: document.estimatedHouseholdsAffected ?? 0,
+    affectedDistricts: document.affectedDistricts ?? [],
     source: document.source ?? null,
     externalId: document.externalId ?? null,
     updatedAt: document.updatedAt,

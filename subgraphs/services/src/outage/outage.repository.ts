@@ -2,12 +2,14 @@ import { createHash, randomUUID } from "node:crypto";
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db, type Filter } from "mongodb";
 import type { ServiceKind } from "../provider/provider.model.js";
 import { toMultiPolygon } from "./affected-area.js";
+import { seedCityArea, type CityArea } from "./city-area.js";
 import {
   OutageStatus,
   toOutage,
   type MultiPolygonGeometry,
   type Outage,
   type OutageDocument,
+  type OutageTimelineEntry,
   type PolygonGeometry,
 } from "./outage.model.js";
 
@@ -24,6 +26,22 @@ export interface OutageFeedRecord {
   affectedArea: PolygonGeometry | MultiPolygonGeometry;
 }
 
+/** One accepted item of a pushed batch, as the repository writes it. */
+export type BatchWrite = { index: number; kind: "insert"; document: OutageDocument } | BatchUpdate;
+
+export interface BatchUpdate {
+  index: number;
+  kind: "update";
+  existing: OutageDocument;
+  set: Partial<OutageDocument>;
+  entry: OutageTimelineEntry;
+}
+
+export interface BatchWriteFailure {
+  index: number;
+  reason: "duplicate" | "changed" | "failed";
+}
+
 export interface FeedUpsertResult {
   inserted: number;
   updated: number;
@@ -35,6 +53,22 @@ export interface OutagePageRequest {
   first: number;
   /** An opaque cursor from a previous page's `endCursor`. */
   after?: string | null;
+}
+
+export interface ActiveOutageQuery {
+  districtId?: string | null;
+  area?: MultiPolygonGeometry | null;
+  near?: NearPoint | null;
+  from?: Date | null;
+  to?: Date | null;
+  kind?: ServiceKind | null;
+  providerId?: string | null;
+}
+
+export interface NearPoint {
+  longitude: number;
+  latitude: number;
+  radiusMeters: number;
 }
 
 export interface OutagePage {
@@ -77,7 +111,10 @@ export class OutageRepository {
 
   constructor(
     db: Db,
-    private readonly now: () => Date = () => new Date(),
+    /** The clock of "active now" and of every timestamp written; tests pass a fixed one. */
+    readonly now: () => Date = () => new Date(),
+    /** Estimates the people an area affects; the city subgraph's seed districts unless given. */
+    readonly city: CityArea = seedCityArea(),
   ) {
     this.collection = db.collection<OutageDocument>("outages");
   }
@@ -87,6 +124,7 @@ export class OutageRepository {
       this.collection.createIndex({ affectedArea: "2dsphere" }),
       this.collection.createIndex({ status: 1, startsAt: -1, _id: -1 }),
       this.collection.createIndex({ startsAt: -1, _id: -1 }),
+      this.collection.createIndex({ "affectedDistricts.districtId": 1, startsAt: -1 }),
       // One outage per (feed, id in that feed). Partial, because outages entered by hand have no feed.
       this.collection.createIndex(
         { source: 1, externalId: 1 },
@@ -100,51 +138,242 @@ export class OutageRepository {
     return document ? toOutage(document) : null;
   }
 
+  async findDocument(id: string): Promise<OutageDocument | null> {
+    return this.collection.findOne({ _id: id });
+  }
+
+  async findByExternalId(source: string, externalId: string): Promise<OutageDocument | null> {
+    return this.collection.findOne({ source, externalId });
+  }
+
+  /** The stored outages for these (source, externalId) keys, by `source + "\u0000" + externalId`. */
+  async findByExternalIds(keys: readonly { source: string; externalId: string }[]): Promise<Map<string, OutageDocument>> {
+    const found = new Map<string, OutageDocument>();
+    const bySource = new Map<string, string[]>();
+    for (const { source, externalId } of keys) bySource.set(source, [...(bySource.get(source) ?? []), externalId]);
+    for (const [source, externalIds] of bySource) {
+      for (let start = 0; start < externalIds.length; start += BATCH_SIZE) {
+        const documents = await this.collection
+          .find({ source, externalId: { $in: externalIds.slice(start, start + BATCH_SIZE) } })
+          .toArray();
+        for (const document of documents) found.set(`${source}\u0000${document.externalId as string}`, document);
+      }
+    }
+    return found;
+  }
+
+  /** Inserts a pushed outage, checked beforehand; a duplicate (source, externalId) throws the driver's error. */
+  async insertPushed(document: OutageDocument): Promise<Outage> {
+    await this.collection.insertOne(document);
+    return toOutage(document);
+  }
+
+  /**
+   * Applies a checked change and appends its timeline entry, only if the outage is still as it was
+   * read (same status and `updatedAt`, so a transition is never applied to a status it was not
+   * checked against); returns null when someone else changed it meanwhile.
+   */
+  async applyChange(existing: OutageDocument, set: Partial<OutageDocument>, entry: OutageTimelineEntry): Promise<Outage | null> {
+    const updated = await this.collection.findOneAndUpdate(
+      { _id: existing._id, status: existing.status, updatedAt: existing.updatedAt },
+      { $set: { ...set, updatedAt: entry.at }, $push: { updates: entry } },
+      { returnDocument: "after" },
+    );
+    return updated ? toOutage(updated) : null;
+  }
+
+  /**
+   * Writes a batch's accepted items in unordered bulk writes; returns the items whose write failed:
+   * a duplicate (source, externalId) from a concurrent insert, or an update whose outage changed
+   * status since the batch checked it (found by reading back the ones the bulk write did not match).
+   */
+  async writeBatch(writes: readonly BatchWrite[]): Promise<BatchWriteFailure[]> {
+    const failures: BatchWriteFailure[] = [];
+    for (let start = 0; start < writes.length; start += BATCH_SIZE) {
+      const slice = writes.slice(start, start + BATCH_SIZE);
+      const operations: AnyBulkWriteOperation<OutageDocument>[] = slice.map((write) =>
+        write.kind === "insert"
+          ? { insertOne: { document: write.document } }
+          : {
+              updateOne: {
+                filter: { _id: write.existing._id, status: write.existing.status },
+                update: { $set: { ...write.set, updatedAt: write.entry.at }, $push: { updates: write.entry } },
+              },
+            },
+      );
+      const updates = slice.filter((write): write is BatchUpdate => write.kind === "update");
+      let matched: number;
+      try {
+        matched = (await this.collection.bulkWrite(operations, { ordered: false })).matchedCount;
+      } catch (error) {
+        if (!(error instanceof MongoBulkWriteError)) throw error;
+        const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+        for (const writeError of writeErrors) {
+          const write = slice[writeError.index];
+          if (write) failures.push({ index: write.index, reason: writeError.code === DUPLICATE_KEY ? "duplicate" : "failed" });
+        }
+        matched = error.result.matchedCount;
+      }
+      if (matched < updates.length) failures.push(...(await this.unappliedUpdates(updates, failures)));
+    }
+    return failures;
+  }
+
+  /** The batch updates that did not land: their outage's newest timeline entry is not the one written. */
+  private async unappliedUpdates(updates: readonly BatchUpdate[], known: readonly BatchWriteFailure[]): Promise<BatchWriteFailure[]> {
+    const failed = new Set(known.map((failure) => failure.index));
+    const pending = updates.filter((write) => !failed.has(write.index));
+    const documents = await this.collection
+      .find({ _id: { $in: pending.map((write) => write.existing._id) } }, { projection: { updates: { $slice: -1 } } })
+      .toArray();
+    const newest = new Map(documents.map((document) => [document._id, document.updates?.at(-1)]));
+    return pending
+      .filter((write) => {
+        const last = newest.get(write.existing._id);
+        return !(last && last.at.getTime() === write.entry.at.getTime() && last.status === write.entry.status);
+      })
+      .map((write) => ({ index: write.index, reason: "changed" as const }));
+  }
+
   async count(filter: { source?: string } = {}): Promise<number> {
     return this.collection.countDocuments(filter.source === undefined ? {} : { source: filter.source });
   }
 
   /** Outages newest start first, `first` at a time after the cursor. */
   async findPage(request: OutagePageRequest): Promise<OutagePage> {
-    const statusFilter: Filter<OutageDocument> = request.status ? { status: request.status } : {};
-    const conditions: Filter<OutageDocument>[] = [statusFilter];
-    if (request.after) {
-      const position = decodeCursor(request.after);
+    return this.page(request.status ? { status: request.status } : {}, request.first, request.after);
+  }
+
+  /**
+   * Active outages for operators, newest start first: without a time window, those that matter now
+   * (as `findActiveIntersecting`); with one, those not cancelled whose time span overlaps it. Narrowed
+   * by district (the districts its estimate found), area, a circle around a point, kind and provider.
+   */
+  async findActivePage(query: ActiveOutageQuery, first: number, after?: string | null): Promise<OutagePage> {
+    const conditions: Filter<OutageDocument>[] = [];
+    if (query.from || query.to) {
+      conditions.push({ status: { $ne: OutageStatus.CANCELLED } });
+      if (query.to) conditions.push({ startsAt: { $lt: query.to } });
+      if (query.from) {
+        const from = query.from;
+        conditions.push({
+          $or: [
+            { endedAt: { $gt: from } },
+            { endedAt: null, expectedEndAt: { $gt: from } },
+            { endedAt: null, expectedEndAt: null },
+          ],
+        });
+      }
+    } else {
+      conditions.push(...this.activeNowConditions());
+    }
+    if (query.districtId) conditions.push({ "affectedDistricts.districtId": query.districtId });
+    if (query.kind) conditions.push({ kind: query.kind });
+    if (query.providerId) conditions.push({ providerId: query.providerId });
+    for (const area of [query.area, query.near ? circle(query.near) : null]) {
+      if (area) conditions.push({ affectedArea: { $geoIntersects: { $geometry: area } } });
+    }
+    return this.page({ $and: conditions }, first, after);
+  }
+
+  /**
+   * People affected now per district: the sum of the estimates for it of the outages active now
+   * (started, not ended; announced ones affect nobody yet), at most its population (two outages over
+   * the same streets would otherwise count their people twice). One query for all the districts asked.
+   */
+  async peopleAffectedNow(districtIds: readonly string[]): Promise<Map<string, number>> {
+    const wanted = new Set(districtIds);
+    const people = new Map([...wanted].map((districtId) => [districtId, 0]));
+    if (wanted.size === 0) return people;
+    const now = this.now();
+    const documents = await this.collection
+      .find(
+        {
+          "affectedDistricts.districtId": { $in: [...wanted] },
+          status: OutageStatus.ACTIVE,
+          startsAt: { $lte: now },
+          $or: [{ expectedEndAt: null }, { expectedEndAt: { $gt: now } }],
+        },
+        { projection: { affectedDistricts: 1 } },
+      )
+      .toArray();
+    for (const document of documents) {
+      for (const impact of document.affectedDistricts ?? []) {
+        if (wanted.has(impact.districtId)) people.set(impact.districtId, (people.get(impact.districtId) ?? 0) + impact.people);
+      }
+    }
+    for (const district of this.city.districts) {
+      const sum = people.get(district.id);
+      if (sum !== undefined) people.set(district.id, Math.min(sum, district.population));
+    }
+    return people;
+  }
+
+  /**
+   * Stores the estimates on outages written before they existed (feed imports that have not changed
+   * since); a no-op once done, so every process may call it at start.
+   */
+  async backfillEstimates(): Promise<number> {
+    const documents = await this.collection
+      .find({ estimatedPeopleAffected: { $exists: false } }, { projection: { affectedArea: 1 } })
+      .toArray();
+    for (let start = 0; start < documents.length; start += BATCH_SIZE) {
+      await this.collection.bulkWrite(
+        documents.slice(start, start + BATCH_SIZE).map((document) => ({
+          updateOne: {
+            filter: { _id: document._id, estimatedPeopleAffected: { $exists: false } },
+            update: { $set: estimateOf(this.city, document.affectedArea) },
+          },
+        })),
+        { ordered: false },
+      );
+    }
+    return documents.length;
+  }
+
+  private async page(filter: Filter<OutageDocument>, first: number, after?: string | null): Promise<OutagePage> {
+    const conditions: Filter<OutageDocument>[] = [filter];
+    if (after) {
+      const position = decodeCursor(after);
       conditions.push({
         $or: [{ startsAt: { $lt: position.startsAt } }, { startsAt: position.startsAt, _id: { $lt: position.id } }],
       });
     }
     const [documents, totalCount] = await Promise.all([
       this.collection
-        .find(conditions.length === 1 ? statusFilter : { $and: conditions })
+        .find(conditions.length === 1 ? filter : { $and: conditions })
         .sort({ startsAt: -1, _id: -1 })
-        .limit(request.first + 1)
+        .limit(first + 1)
         .toArray(),
-      this.collection.countDocuments(statusFilter),
+      this.collection.countDocuments(filter),
     ]);
-    const page = documents.slice(0, request.first);
+    const page = documents.slice(0, first);
     return {
       outages: page.map(toOutage),
       cursors: page.map((document) => encodeCursor(document.startsAt, document._id)),
-      hasNextPage: documents.length > request.first,
+      hasNextPage: documents.length > first,
       totalCount,
     };
+  }
+
+  /** Announced ones that have not ended, and active ones whose time window contains now. */
+  private activeNowConditions(): Filter<OutageDocument>[] {
+    const now = this.now();
+    return [
+      { $or: [{ status: OutageStatus.ANNOUNCED }, { status: OutageStatus.ACTIVE, startsAt: { $lte: now } }] },
+      { $or: [{ expectedEndAt: null }, { expectedEndAt: { $gt: now } }] },
+    ];
   }
 
   /**
    * Outages that matter now in an area: announced ones that have not ended, and active ones whose
    * time window contains now. Resolved and cancelled ones are history.
    */
-  async findActiveIntersecting(area: MultiPolygonGeometry | PolygonGeometry): Promise<Outage[]> {
-    const now = this.now();
+  async findActiveIntersecting(
+    area: MultiPolygonGeometry | PolygonGeometry | { type: "Point"; coordinates: number[] },
+  ): Promise<Outage[]> {
     const documents = await this.collection
-      .find({
-        affectedArea: { $geoIntersects: { $geometry: area } },
-        $and: [
-          { $or: [{ status: OutageStatus.ANNOUNCED }, { status: OutageStatus.ACTIVE, startsAt: { $lte: now } }] },
-          { $or: [{ expectedEndAt: null }, { expectedEndAt: { $gt: now } }] },
-        ],
-      })
+      .find({ affectedArea: { $geoIntersects: { $geometry: area } }, $and: this.activeNowConditions() })
       .sort({ startsAt: 1, _id: 1 })
       .toArray();
     return documents.map(toOutage);
@@ -207,13 +436,13 @@ export class OutageRepository {
               updateOne: {
                 filter: { source, externalId },
                 update: {
-                  $set: { ...content, contentHash, fetchedAt, updatedAt: fetchedAt },
+                  $set: { ...content, ...estimateOf(this.city, content.affectedArea), contentHash, fetchedAt, updatedAt: fetchedAt },
                   $setOnInsert: { _id: randomUUID(), createdAt: fetchedAt },
                 },
                 upsert: true,
               },
             }
-          : changedOperation(source, externalId, content, contentHash, fetchedAt),
+          : changedOperation(this.city, source, externalId, content, contentHash, fetchedAt),
       );
     }
     if (operations.length === 0) return { inserted: 0, updated: 0, unchanged };
@@ -236,7 +465,7 @@ export class OutageRepository {
         const entry = entries[writtenEntries[writeError.index] ?? -1];
         if (!entry) throw error;
         const [externalId, { content, contentHash }] = entry;
-        return changedOperation(source, externalId, content, contentHash, fetchedAt);
+        return changedOperation(this.city, source, externalId, content, contentHash, fetchedAt);
       });
       const retryResult = await this.collection.bulkWrite(retried, { ordered: false });
       const inserted = error.result.upsertedCount;
@@ -246,7 +475,18 @@ export class OutageRepository {
   }
 }
 
+/** The estimate fields stored with an area; outside the content hash, since they follow from the area. */
+function estimateOf(city: CityArea, area: MultiPolygonGeometry): Partial<OutageDocument> {
+  const estimate = city.estimateAffected(area);
+  return {
+    estimatedPeopleAffected: estimate.people,
+    estimatedHouseholdsAffected: estimate.households,
+    affectedDistricts: estimate.districts,
+  };
+}
+
 function changedOperation(
+  city: CityArea,
   source: string,
   externalId: string,
   content: NormalisedContent,
@@ -257,7 +497,7 @@ function changedOperation(
     updateOne: {
       // The hash condition makes the write a no-op when someone else already stored this content.
       filter: { source, externalId, contentHash: { $ne: contentHash } },
-      update: { $set: { ...content, contentHash, fetchedAt, updatedAt: fetchedAt } },
+      update: { $set: { ...content, ...estimateOf(city, content.affectedArea), contentHash, fetchedAt, updatedAt: fetchedAt } },
     },
   };
 }
@@ -313,4 +553,34 @@ function decodeCursor(cursor: string): { startsAt: Date; id: string } {
     // falls through to the error below
   }
   throw new InvalidCursorError("not a cursor from a previous page");
+}
+
+const EARTH_RADIUS_METERS = 6_371_008.8;
+const CIRCLE_SIDES = 32;
+
+/**
+ * A circle around a point as a 32-sided polygon, for `$geoIntersects`: "near" then means "the area
+ * comes within the radius", which `$near` (ordered by distance) cannot combine with the cursor order.
+ */
+export function circle(near: NearPoint): PolygonGeometry {
+  const latitudeRadians = (near.latitude * Math.PI) / 180;
+  const angular = near.radiusMeters / EARTH_RADIUS_METERS;
+  const ring: number[][] = [];
+  for (let side = 0; side < CIRCLE_SIDES; side += 1) {
+    const bearing = (2 * Math.PI * side) / CIRCLE_SIDES;
+    const latitude = Math.asin(
+      Math.sin(latitudeRadians) * Math.cos(angular) + Math.cos(latitudeRadians) * Math.sin(angular) * Math.cos(bearing),
+    );
+    const longitude =
+      (near.longitude * Math.PI) / 180 +
+      Math.atan2(
+        Math.sin(bearing) * Math.sin(angular) * Math.cos(latitudeRadians),
+        Math.cos(angular) - Math.sin(latitudeRadians) * Math.sin(latitude),
+      );
+    ring.push([(longitude * 180) / Math.PI, (latitude * 180) / Math.PI]);
+  }
+  // Bearings run clockwise; GeoJSON wants the outer ring counter-clockwise.
+  ring.reverse();
+  ring.push([...(ring[0] as number[])]);
+  return { type: "Polygon", coordinates: [ring] };
 }

@@ -90,6 +90,9 @@ describe("OutageRepository", () => {
         affectedArea: { type: "MultiPolygon" },
       });
       expect(stored[0]?.contentHash).toMatch(/^[0-9a-f]{64}$/);
+      // Estimated from the city's districts, outside the content hash.
+      expect(stored[0]?.estimatedPeopleAffected).toBeGreaterThan(0);
+      expect(stored[0]?.affectedDistricts?.[0]?.districtId).toBe("centar");
       expect(typeof stored[0]?._id).toBe("string");
     });
 
@@ -160,6 +163,21 @@ describe("OutageRepository", () => {
       await expect(
         repository.upsertFromFeed("feed", [feedRecord("a", { expectedEndAt: new Date(TEST_NOW.getTime() - 5 * HOUR) })]),
       ).rejects.toMatchObject({ field: "expectedEndAt" });
+    });
+  });
+
+  describe("backfillEstimates", () => {
+    it("stores the estimates on outages written before they existed, once", async () => {
+      await repository.upsertFromFeed("feed", [feedRecord("old")]);
+      await repository.collection.updateMany(
+        {},
+        { $unset: { estimatedPeopleAffected: "", estimatedHouseholdsAffected: "", affectedDistricts: "" } },
+      );
+      expect(await repository.backfillEstimates()).toBe(1);
+      const stored = await repository.collection.findOne({ externalId: "old" });
+      expect(stored?.estimatedPeopleAffected).toBeGreaterThan(0);
+      expect(stored?.affectedDistricts?.[0]?.districtId).toBe("centar");
+      expect(await repository.backfillEstimates()).toBe(0);
     });
   });
 

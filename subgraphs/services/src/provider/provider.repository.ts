@@ -35,6 +35,12 @@ export class ProviderRepository {
     return document ? toProvider(document) : null;
   }
 
+  async findByIds(ids: readonly string[]): Promise<Map<string, Provider>> {
+    if (ids.length === 0) return new Map();
+    const documents = await this.collection.find({ _id: { $in: [...new Set(ids)] } }).toArray();
+    return new Map(documents.map((document) => [document._id, toProvider(document)]));
+  }
+
   /** Which of these ids name a known provider; the feed connector rejects rows pointing elsewhere. */
   async existingIds(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
