@@ -2,7 +2,7 @@ import { Decimal128, Double, Int32, Long, ObjectId } from "bson";
 import { describe, expect, it } from "vitest";
 import type { Doc } from "../bson-values.js";
 import { MongoCommandError } from "../errors.js";
-import { runPipeline, type PipelineContext } from "./pipeline.js";
+import { joinedFieldsRead, runPipeline, type PipelineContext } from "./pipeline.js";
 
 const orders: Doc[] = [
   { _id: new Int32(1), item: "abc", price: new Double(10), quantity: new Int32(2), tags: ["a", "b"], when: new Date("2024-03-14T10:30:00Z") },
@@ -370,5 +370,51 @@ describe("$group compiled rather than interpreted (native-group.ts)", () => {
     const rows = run([{ $group: { _id: null, n: { $sum: 1 }, avg: { $avg: "$weight" } } }], docs);
     expect(rows).toEqual(run([{ $group: { _id: null, n: { $sum: 1 }, avg: { $avg: "$weight" } } }], docs, { compileGroups: false }));
     expect(rows[0].n).toEqual(new Int32(240));
+  });
+});
+
+describe("$lookup reads only the joined fields the following stages use", () => {
+  const stage = (name: string, spec: unknown) => ({ name, spec });
+
+  it("names the fields of `as` read by $match and the collapsing stage, plus foreignField", () => {
+    const following = [
+      stage("$match", { "request.0": { $exists: true }, status: "open" }),
+      stage("$group", { _id: { $first: "$request.assignee.id" }, n: { $sum: 1 }, top: { $top: { sortBy: { "request.at": 1 }, output: "$x" } } }),
+      stage("$sort", { _id: 1 }),
+    ];
+    expect(joinedFieldsRead("request", "_id", following)).toEqual(new Set(["_id", "0", "assignee", "at"]));
+    const joinedAgain = [stage("$match", { "c.at": { $not: { $lt: 5 } } }), stage("$lookup", { from: "x", localField: "_id", foreignField: "_id", as: "x" }), stage("$count", "n")];
+    expect(joinedFieldsRead("c", "requestId", joinedAgain)).toEqual(new Set(["requestId", "at"]));
+    const overwritten = [stage("$lookup", { from: "x", localField: "_id", foreignField: "_id", as: "c" }), stage("$count", "n")];
+    expect(joinedFieldsRead("c", "requestId", overwritten)).toBeUndefined();
+  });
+
+  it("reads whole joined documents when it cannot tell", () => {
+    expect(joinedFieldsRead("r", "_id", [stage("$group", { _id: null, all: { $push: "$r" } })])).toBeUndefined();
+    expect(joinedFieldsRead("r", "_id", [stage("$group", { _id: null, all: { $push: "$$ROOT" } })])).toBeUndefined();
+    expect(joinedFieldsRead("r", "_id", [stage("$match", { $expr: { $gt: [{ $size: "$r" }, 0] } }), stage("$count", "n")])).toBeUndefined();
+    expect(joinedFieldsRead("r", "_id", [stage("$match", { "r.0": 1 }), stage("$count", "n")])).toBeUndefined();
+    expect(joinedFieldsRead("r", "_id", [stage("$project", { a: 1 })])).toBeUndefined();
+    expect(joinedFieldsRead("r", "_id", [])).toBeUndefined();
+    expect(joinedFieldsRead("x.r", "_id", [stage("$group", { _id: "$x" })])).toBeUndefined();
+  });
+
+  it("asks the collection for those fields, and computes the same", () => {
+    const asked: (ReadonlySet<string> | undefined)[] = [];
+    const pipeline = [
+      { $lookup: { from: "inventory", localField: "item", foreignField: "sku", as: "stock" } },
+      { $match: { "stock.0": { $exists: true } } },
+      { $group: { _id: "$item", instock: { $sum: { $first: "$stock.instock" } } } },
+      { $sort: { _id: 1 } },
+    ];
+    const narrowed = run(pipeline, orders, {
+      collectionDocs: (name, fields) => {
+        asked.push(fields);
+        return (collections[name] ?? []).map((doc) => Object.fromEntries(Object.entries(doc).filter(([key]) => !fields || key === "_id" || fields.has(key))));
+      },
+    });
+    expect(asked).toEqual([new Set(["sku", "0", "instock"])]);
+    expect(narrowed).toEqual(run(pipeline, orders, { collectionDocs: (name) => collections[name] ?? [] }));
+    expect(narrowed.map((doc) => doc._id)).toEqual(["abc", "jkl"]);
   });
 });

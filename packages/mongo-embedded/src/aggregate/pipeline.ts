@@ -20,13 +20,15 @@ import { docFromPlain, isPlainObject, toPlainDocs, toPlainFields } from "./typed
 
 export interface PipelineContext {
   /** Documents of another collection in the same database, for $lookup, $graphLookup and $unionWith (empty when it does not exist). */
-  collectionDocs(name: string): Iterable<Doc>;
+  collectionDocs(name: string, fields?: ReadonlySet<string>): Iterable<Doc>;
   /**
    * For $lookup with `localField`/`foreignField`: the documents of another collection whose `field`
    * may equal one of `values` (a superset: the join re-checks), found through that collection's
    * indexes; undefined when no index can answer, and the join then reads `collectionDocs`.
+   * `fields` (for either): the caller reads only these top-level fields (and `_id`), so documents may
+   * come back with those alone.
    */
-  lookupDocs?(name: string, field: string, values: unknown[]): Iterable<Doc> | undefined;
+  lookupDocs?(name: string, field: string, values: unknown[], fields?: ReadonlySet<string>): Iterable<Doc> | undefined;
   variables?: Doc;
   now?: Date;
   /**
@@ -53,7 +55,7 @@ export function runPipeline(input: Iterable<Doc>, pipeline: Doc[], context: Pipe
     const { name, spec } = stages[index];
     const ownStage = ownStages[name];
     if (ownStage) {
-      documents = ownStage(documents, spec, context);
+      documents = ownStage(documents, spec, context, stages.slice(index + 1));
       index++;
       continue;
     }
@@ -76,12 +78,12 @@ export function runPipeline(input: Iterable<Doc>, pipeline: Doc[], context: Pipe
 // ---------------------------------------------------------------------------------------------
 // Stages and their validation
 
-interface Stage {
+export interface Stage {
   name: string;
   spec: unknown;
 }
 
-type OwnStage = (documents: DocumentSet, spec: unknown, context: PipelineContext) => DocumentSet;
+type OwnStage = (documents: DocumentSet, spec: unknown, context: PipelineContext, following: Stage[]) => DocumentSet;
 
 const ownStages: Record<string, OwnStage> = {
   $match: matchStage,
@@ -489,7 +491,7 @@ function withField(doc: Doc, parts: string[], value: unknown): Doc {
 // ---------------------------------------------------------------------------------------------
 // Stages over other collections and sub-pipelines
 
-function lookupStage(documents: DocumentSet, spec: unknown, context: PipelineContext): DocumentSet {
+function lookupStage(documents: DocumentSet, spec: unknown, context: PipelineContext, following: Stage[] = []): DocumentSet {
   if (!isPlainObject(spec)) throw failedToParse("the $lookup specification must be an Object");
   const { from, as, localField, foreignField, let: letSpec, pipeline } = spec;
   if (typeof as !== "string") throw failedToParse("must specify 'as' field for a $lookup");
@@ -512,12 +514,14 @@ function lookupStage(documents: DocumentSet, spec: unknown, context: PipelineCon
   if (letSpec !== undefined && !isPlainObject(letSpec)) throw failedToParse("$lookup 'let' must be an object");
 
   const inputDocs = documents.typed();
+  // Without a sub-pipeline, the joined documents need only the fields the following stages read of them.
+  const fields = pipeline === undefined && localField !== undefined ? joinedFieldsRead(as, foreignField as string, following) : undefined;
   const foreignDocs =
     from === undefined
       ? []
       : Array.from(
-          (localField !== undefined && indexedForeignDocs(inputDocs, from, localField as string, foreignField as string, context)) ||
-            context.collectionDocs(from),
+          (localField !== undefined && indexedForeignDocs(inputDocs, from, localField as string, foreignField as string, context, fields)) ||
+            context.collectionDocs(from, fields),
         );
   const equalMatches = localField !== undefined ? equalityJoin(foreignDocs, localField as string, foreignField as string) : () => foreignDocs;
   const evaluateLet = letSpec ? compileExpressions(Object.entries(letSpec), context) : undefined;
@@ -548,7 +552,14 @@ function lookupStage(documents: DocumentSet, spec: unknown, context: PipelineCon
  * mean something else to `$in`. A missing or null local value asks for null, which `$in` matches
  * on missing fields too.
  */
-function indexedForeignDocs(inputDocs: Doc[], from: string, localField: string, foreignField: string, context: PipelineContext): Iterable<Doc> | undefined {
+function indexedForeignDocs(
+  inputDocs: Doc[],
+  from: string,
+  localField: string,
+  foreignField: string,
+  context: PipelineContext,
+  fields: ReadonlySet<string> | undefined,
+): Iterable<Doc> | undefined {
   if (!context.lookupDocs) return undefined;
   const localParts = localField.split(".");
   const values = new Map<string, unknown>();
@@ -565,7 +576,88 @@ function indexedForeignDocs(inputDocs: Doc[], from: string, localField: string, 
     }
   }
   if (values.size === 0) return [];
-  return context.lookupDocs(from, foreignField, [...values.values()]);
+  return context.lookupDocs(from, foreignField, [...values.values()], fields);
+}
+
+/**
+ * The top-level fields of the joined documents (the `as` array's elements) that the stages after a
+ * $lookup read, plus the join's own `foreignField`; undefined when that cannot be told, and then the
+ * joined documents are read whole. Only $match stages (plain filters) may come before the stage that
+ * collapses the documents ($group, $count, $bucket, $bucketAuto, $sortByCount); what follows that
+ * stage sees only its output. `as` itself, `$$ROOT`, `$$CURRENT`, `$expr`-like operators, and a path
+ * through an array position without a field after it read the whole element, except
+ * `as.<n>` with `$exists`, which needs the element alone (its `_id` is always read).
+ */
+export function joinedFieldsRead(as: string, foreignField: string, following: Stage[]): Set<string> | undefined {
+  const fields = new Set<string>([foreignField.split(".")[0]]);
+  const prefix = `${as}.`;
+  // A path read of the document: false when it reads whole joined documents.
+  const readPath = (path: string, existsOnly: boolean): boolean => {
+    if (path === as || as.startsWith(`${path}.`)) return false;
+    if (!path.startsWith(prefix)) return true;
+    const parts = path.slice(prefix.length).split(".");
+    let position = 0;
+    // A number is an array position, or the name of a field of the elements: both are read.
+    while (position < parts.length && /^\d+$/.test(parts[position])) fields.add(parts[position++]);
+    if (position === parts.length) return existsOnly && position > 0;
+    fields.add(parts[position]);
+    return true;
+  };
+  const readFilter = (filter: unknown): boolean => {
+    if (!isPlainObject(filter)) return false;
+    for (const [key, condition] of Object.entries(filter)) {
+      if (key === "$and" || key === "$or" || key === "$nor") {
+        if (!Array.isArray(condition) || !condition.every(readFilter)) return false;
+      } else if (key === "$comment") {
+        continue;
+      } else if (key.startsWith("$")) {
+        return false;
+      } else {
+        const existsOnly = isPlainObject(condition) && Object.keys(condition).length === 1 && "$exists" in condition;
+        if (!readPath(key, existsOnly)) return false;
+      }
+    }
+    return true;
+  };
+  const readExpression = (expression: unknown): boolean => {
+    if (typeof expression === "string") {
+      if (expression.startsWith("$$")) {
+        const variable = expression.slice(2).split(".")[0];
+        return variable !== "ROOT" && variable !== "CURRENT";
+      }
+      return !expression.startsWith("$") || readPath(expression.slice(1), false);
+    }
+    if (Array.isArray(expression)) return expression.every(readExpression);
+    if (isPlainObject(expression)) {
+      if ("$function" in expression || "$accumulator" in expression) return false;
+      if ("$literal" in expression) return true;
+      return Object.entries(expression).every(([key, value]) =>
+        // $top, $bottom, $topN and $bottomN name their sort fields as keys.
+        key === "sortBy" && isPlainObject(value) ? Object.keys(value).every((path) => readPath(path, false)) : readExpression(value),
+      );
+    }
+    return true;
+  };
+  const overlaps = (path: string) => path === as || path.startsWith(prefix) || as.startsWith(`${path}.`);
+  for (const stage of following) {
+    if (stage.name === "$match") {
+      if (!readFilter(stage.spec)) return undefined;
+      continue;
+    }
+    // Another join by field reads its localField and adds its own `as`.
+    if (stage.name === "$lookup" && isPlainObject(stage.spec) && stage.spec.pipeline === undefined) {
+      const { localField, as: otherAs } = stage.spec;
+      if (typeof localField !== "string" || typeof otherAs !== "string" || overlaps(otherAs) || !readPath(localField, false)) return undefined;
+      continue;
+    }
+    if (stage.name === "$count") return fields;
+    if (stage.name === "$group" || stage.name === "$bucket" || stage.name === "$bucketAuto" || stage.name === "$sortByCount") {
+      return readExpression(stage.spec) ? fields : undefined;
+    }
+    return undefined;
+  }
+  // The pipeline ends with the joined documents in its output: all of them.
+  return undefined;
 }
 
 /**

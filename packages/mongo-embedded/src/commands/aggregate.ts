@@ -35,12 +35,12 @@ export const aggregate: CommandHandler = async (context, dbName, cmd) => {
   const { stages, finalWrite } = splitFinalWrite(pipeline);
   const database = context.storage.getDatabase(dbName);
   const pipelineContext: PipelineContext = {
-    collectionDocs: (name) => database?.getCollection(name)?.find({}) ?? [],
-    lookupDocs: (name, field, values) => {
+    collectionDocs: (name, fields) => database?.getCollection(name)?.find({}, { fields }) ?? [],
+    lookupDocs: (name, field, values, fields) => {
       const collection = database?.getCollection(name);
       if (!collection) return [];
       // Without an index the whole collection is read once (collectionDocs), not scanned for the values.
-      return collection.findIndexed({ [field]: { $in: values } });
+      return collection.findIndexed({ [field]: { $in: values } }, { fields });
     },
     geoIndexedFields: () => (typeof target === "string" ? geoIndexedFields(database?.getCollection(target)) : []),
     variables,

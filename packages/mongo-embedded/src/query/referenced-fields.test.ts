@@ -28,3 +28,10 @@ describe("fieldsReadByCollapsingStage", () => {
     expect(fieldsReadByCollapsingStage(undefined)).toBeUndefined();
   });
 });
+
+describe("fieldsReadByCollapsingStage with sort keys", () => {
+  it("reads the fields $top and $bottom sort by, which are keys rather than expressions", () => {
+    const stage = { $group: { _id: "$requestId", first: { $top: { sortBy: { at: 1, "meta.seq": 1 }, output: "$outcome" } } } };
+    expect(fieldsReadByCollapsingStage(stage)).toEqual(new Set(["requestId", "at", "meta", "outcome"]));
+  });
+});

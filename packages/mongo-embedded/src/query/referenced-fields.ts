@@ -60,7 +60,14 @@ function collectExpressionFields(expression: unknown, into: Set<string>): boolea
   if (typeof expression === "object" && expression !== null) {
     // Sub-pipelines and functions may read anything.
     if ("$function" in expression || "$accumulator" in expression) return false;
-    return Object.values(expression).every((element) => collectExpressionFields(element, into));
+    return Object.entries(expression).every(([key, element]) => {
+      // $top, $bottom, $topN and $bottomN name their sort fields as keys.
+      if (key === "sortBy" && typeof element === "object" && element !== null && !Array.isArray(element)) {
+        for (const path of Object.keys(element)) into.add(path.split(".")[0]);
+        return true;
+      }
+      return collectExpressionFields(element, into);
+    });
   }
   return true;
 }

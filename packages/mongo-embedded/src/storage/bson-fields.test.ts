@@ -65,6 +65,24 @@ describe("readTopLevelFields", () => {
     expect(readTopLevelFields(mixed, selectFields(["at", "long"]))).toStrictEqual(BSON.deserialize(mixed, DESERIALIZE_OPTIONS));
   });
 
+  it("decodes embedded documents and arrays of those scalars itself, and leaves DBRefs and other types to the library", () => {
+    const nested = {
+      _id: new Int32(1),
+      assignee: { kind: "provider", id: "jkp", since: new Date(7), level: new Int32(2), inner: { deep: [true, null] } },
+      tags: ["a", new Int32(3), { x: "y" }, []],
+      empty: {},
+      ref: { $ref: "things", $id: "t1" },
+      longs: [Long.fromNumber(3)],
+    };
+    const doc = Buffer.from(BSON.serialize(nested));
+    for (const fields of [["assignee", "tags", "empty"], ["ref"], ["longs"], ["assignee", "ref"]]) {
+      const read = readTopLevelFields(doc, selectFields(fields));
+      const library = BSON.deserialize(doc, DESERIALIZE_OPTIONS);
+      const expected = Object.fromEntries(Object.entries(library).filter(([name]) => name === "_id" || fields.includes(name)));
+      expect(read).toStrictEqual(expected);
+    }
+  });
+
   it("does not take a field whose name only starts like a selected one", () => {
     const doc = Buffer.from(BSON.serialize({ _id: 1, category: "a", cat: "b" }));
     expect(readTopLevelFields(doc, selectFields(["cat"]))).toEqual({ _id: new Int32(1), cat: "b" });

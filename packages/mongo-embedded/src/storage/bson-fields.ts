@@ -53,52 +53,81 @@ function valueEnd(buffer: Buffer, type: number, offset: number): number {
 export interface FieldSelection {
   readonly names: ReadonlySet<string>;
   readonly encoded: readonly Buffer[];
+  /** `names` in the order of `encoded`. */
+  readonly list: readonly string[];
 }
 
 export function selectFields(names: Iterable<string>): FieldSelection {
   const unique = new Set(names);
   unique.add("_id");
-  return { names: unique, encoded: [...unique].map((name) => Buffer.from(name, "utf8")) };
+  const list = [...unique];
+  return { names: unique, encoded: list.map((name) => Buffer.from(name, "utf8")), list };
 }
 
-function isSelected(buffer: Buffer, nameStart: number, nameEnd: number, selection: FieldSelection): boolean {
+/** The position in `selection` of the name stored at nameStart..nameEnd, or -1. */
+function selectedName(buffer: Buffer, nameStart: number, nameEnd: number, selection: FieldSelection): number {
   const length = nameEnd - nameStart;
-  for (const name of selection.encoded) {
-    if (name.length === length && buffer.compare(name, 0, length, nameStart, nameEnd) === 0) return true;
+  const encoded = selection.encoded;
+  for (let candidate = 0; candidate < encoded.length; candidate++) {
+    const name = encoded[candidate];
+    if (name.length !== length) continue;
+    let position = 0;
+    while (position < length && name[position] === buffer[nameStart + position]) position++;
+    if (position === length) return candidate;
   }
-  return false;
+  return -1;
+}
+
+/** The offset of the NUL that ends the C string starting at `offset`. */
+function cStringEnd(buffer: Buffer, offset: number): number {
+  while (buffer[offset] !== 0) offset++;
+  return offset;
 }
 
 /**
  * The document with only the selected top-level fields (always with `_id`), decoded as a full read
  * would decode them. Stored documents were validated on the way in, so the walk trusts their framing.
+ * The common scalar types are decoded here as BSON.deserialize (DESERIALIZE_OPTIONS) would decode
+ * them; a document with any other selected type is decoded by the library after all.
  */
 export function readTopLevelFields(buffer: Buffer, selection: FieldSelection): Doc {
+  const end = buffer.readInt32LE(0) - 1;
+  const direct: Doc = {};
+  const list = selection.list;
+  let offset = 4;
+  while (offset < end) {
+    const type = buffer[offset];
+    const nameEnd = cStringEnd(buffer, offset + 1);
+    const next = valueEnd(buffer, type, nameEnd + 1);
+    const selected = selectedName(buffer, offset + 1, nameEnd, selection);
+    if (selected >= 0) {
+      const value = scalarValue(buffer, type, nameEnd + 1, next);
+      const name = list[selected];
+      if (value === NOT_SCALAR || name === "__proto__") return readTopLevelFieldsByLibrary(buffer, selection);
+      direct[name] = value;
+    }
+    offset = next;
+  }
+  return direct;
+}
+
+/** readTopLevelFields for documents with selected values of other types: the selected elements, decoded by the library. */
+function readTopLevelFieldsByLibrary(buffer: Buffer, selection: FieldSelection): Doc {
   const end = buffer.readInt32LE(0) - 1;
   const kept: Buffer[] = [];
   let keptBytes = 0;
   let offset = 4;
-  // The common scalar types are decoded here as BSON.deserialize (DESERIALIZE_OPTIONS) would decode
-  // them; a document with any other selected type is decoded by the library after all.
-  let direct: Doc | undefined = {};
   while (offset < end) {
     const type = buffer[offset];
-    const nameEnd = buffer.indexOf(0, offset + 1);
+    const nameEnd = cStringEnd(buffer, offset + 1);
     const next = valueEnd(buffer, type, nameEnd + 1);
-    if (isSelected(buffer, offset + 1, nameEnd, selection)) {
+    if (selectedName(buffer, offset + 1, nameEnd, selection) >= 0) {
       const element = buffer.subarray(offset, next);
       kept.push(element);
       keptBytes += element.length;
-      if (direct) {
-        const value = scalarValue(buffer, type, nameEnd + 1, next);
-        const name = value === NOT_SCALAR ? undefined : buffer.toString("utf8", offset + 1, nameEnd);
-        if (name === undefined || name === "__proto__") direct = undefined;
-        else direct[name] = value;
-      }
     }
     offset = next;
   }
-  if (direct) return direct;
   const size = 4 + keptBytes + 1;
   const header = Buffer.allocUnsafe(4);
   header.writeInt32LE(size, 0);
@@ -124,7 +153,38 @@ function scalarValue(buffer: Buffer, type: number, start: number, end: number): 
       return null;
     case 0x10:
       return new Int32(buffer.readInt32LE(start));
+    case 0x03:
+    case 0x04:
+      return nestedValue(buffer, start, type === 0x04);
     default:
       return NOT_SCALAR;
   }
+}
+
+/**
+ * An embedded document or array made of the types scalarValue decodes, as BSON.deserialize decodes
+ * it; NOT_SCALAR for anything else, and for names starting with "$" (a DBRef's `$ref`/`$id`, which the
+ * library turns into a DBRef) or `__proto__`.
+ */
+function nestedValue(buffer: Buffer, start: number, isArray: boolean): unknown {
+  const end = start + buffer.readInt32LE(start) - 1;
+  const array: unknown[] = [];
+  const doc: Doc = {};
+  let offset = start + 4;
+  while (offset < end) {
+    const type = buffer[offset];
+    const nameEnd = cStringEnd(buffer, offset + 1);
+    const next = valueEnd(buffer, type, nameEnd + 1);
+    const value = scalarValue(buffer, type, nameEnd + 1, next);
+    if (value === NOT_SCALAR) return NOT_SCALAR;
+    if (isArray) {
+      array.push(value);
+    } else {
+      const name = buffer.toString("utf8", offset + 1, nameEnd);
+      if (name.startsWith("$") || name === "__proto__") return NOT_SCALAR;
+      doc[name] = value;
+    }
+    offset = next;
+  }
+  return isArray ? array : doc;
 }

@@ -247,6 +247,41 @@ describe("index planning", () => {
     expect(collection.lastFindStats.docsExamined).toBe(0);
   });
 
+  it("scans instead when an index's candidates are most of the collection, unless hinted or for findIndexed", () => {
+    const collection = populated();
+    collection.createIndexes([{ key: { n: 1 }, name: "n_1" }]);
+    expect(findAll(collection, { n: { $gte: 0 } })).toHaveLength(1000);
+    expect(collection.lastFindStats).toMatchObject({ stage: "COLLSCAN", docsExamined: 1000 });
+    expect(collection.explain({ n: { $lt: 600 } })).toEqual({ stage: "COLLSCAN" });
+    // Half or less: the index.
+    expect(findAll(collection, { n: { $lt: 400 } })).toHaveLength(400);
+    expect(collection.lastFindStats).toMatchObject({ stage: "IXSCAN", indexName: "n_1" });
+    expect(findAll(collection, { n: { $gte: 0 } }, "n_1")).toHaveLength(1000);
+    expect(collection.lastFindStats).toMatchObject({ stage: "IXSCAN", indexName: "n_1" });
+    expect([...(collection.findIndexed({ n: { $gte: 0 } }) ?? [])]).toHaveLength(1000);
+    expect(collection.lastFindStats).toMatchObject({ stage: "IXSCAN", indexName: "n_1" });
+    // _id lookups stay lookups however much of the collection the rest of the filter matches.
+    expect(findAll(collection, { _id: { $in: [1, 2] }, n: { $gte: 0 } })).toHaveLength(2);
+    expect(collection.lastFindStats).toMatchObject({ stage: "IDHACK", docsExamined: 2 });
+    // A small collection keeps the index whatever it covers.
+    const small = freshCollection();
+    for (let i = 0; i < 10; i++) small.insert({ _id: i, n: i });
+    small.createIndexes([{ key: { n: 1 }, name: "n_1" }]);
+    expect(findAll(small, { n: { $gte: 0 } })).toHaveLength(10);
+    expect(small.lastFindStats).toMatchObject({ stage: "IXSCAN", indexName: "n_1" });
+  });
+
+  it("looks up an $in of more than 1,000 values through an index", () => {
+    const collection = populated();
+    collection.createIndexes([{ key: { n: 1, group: 1 }, name: "n_group" }]);
+    const values = [...Array.from({ length: 300 }, (_, i) => i), ...Array.from({ length: 1200 }, (_, i) => 5000 + i)];
+    expect(findAll(collection, { n: { $in: values } })).toHaveLength(300);
+    expect(collection.lastFindStats).toMatchObject({ stage: "IXSCAN", indexName: "n_group", docsExamined: 300 });
+    // The cross product with the next field is still capped: the second field is left to the re-check.
+    expect(findAll(collection, { n: { $in: values }, group: { $in: [1, 2] } })).toHaveLength(60);
+    expect(collection.lastFindStats).toMatchObject({ stage: "IXSCAN", indexName: "n_group", docsExamined: 300 });
+  });
+
   it("skips undecodable candidates of an unindexed string equality by their bytes", () => {
     const collection = populated();
     collection.insert({ _id: "x", label: "needle" });

@@ -189,6 +189,16 @@ function badHint(): MongoCommandError {
 
 type ResolvedHint = { kind: "natural"; direction: 1 | -1 } | { kind: "id" } | { kind: "index"; index: SecondaryIndex };
 
+/**
+ * An index plan whose candidates exceed this share of the collection is read as a scan instead, in
+ * collections of at least SCAN_MIN_DOCUMENTS documents (below that either is quick, and an index
+ * plan keeps the order tests and explain output have always seen).
+ */
+const SCAN_SHARE = 0.5;
+const SCAN_MIN_DOCUMENTS = 1000;
+/** Documents sampled to tell, before any index is read, that a filter matches most of a collection. */
+const SCAN_SAMPLE = 128;
+
 /** How a find reads: ids to look up (in this order), or every document in natural order. */
 interface ReadPlan {
   summary: QueryPlanSummary;
@@ -262,7 +272,7 @@ export class Collection {
 
   /** Like `find`, but undefined when no index narrows the filter (when `find` would scan the collection). */
   findIndexed(filter: Doc, options: FindOptions = {}): Iterable<Doc> | undefined {
-    const plan = this.plan(filter, options);
+    const plan = this.plan(filter, options, false);
     return plan.summary.stage === "COLLSCAN" ? undefined : this.read(plan, filter, options);
   }
 
@@ -354,7 +364,49 @@ export class Collection {
     throw badHint();
   }
 
-  private plan(filter: Doc, options: FindOptions): ReadPlan {
+  /**
+   * `preferScan`: an unhinted index plan whose candidates are most of the collection becomes a scan
+   * (reading the documents in storage order is cheaper than fetching nearly all of them by id).
+   */
+  private plan(filter: Doc, options: FindOptions, preferScan = true): ReadPlan {
+    if (preferScan && options.hint === undefined && this.documents.size >= SCAN_MIN_DOCUMENTS && this.sampleMostlyMatches(filter)) {
+      const constraints = extractConstraints(filter);
+      const byIdOrGeo = constraints.get("_id")?.pointSets.length || [...constraints.values()].some((field) => field.geo.length > 0);
+      if (!byIdOrGeo) return { summary: { stage: "COLLSCAN" }, requiredBytes: requiredStringBytes(constraints) };
+    }
+    const plan = this.planWithIndexes(filter, options);
+    if (!preferScan || options.hint !== undefined || !Array.isArray(plan.ids)) return plan;
+    if (plan.summary.stage !== "IXSCAN" && plan.summary.stage !== "OR") return plan;
+    const size = this.documents.size;
+    if (size < SCAN_MIN_DOCUMENTS || plan.ids.length <= size * SCAN_SHARE) return plan;
+    return { summary: { stage: "COLLSCAN" }, requiredBytes: requiredStringBytes(extractConstraints(filter)) };
+  }
+
+  /**
+   * Whether more than SCAN_SHARE of SCAN_SAMPLE documents spread evenly over the collection match
+   * `filter` (decoding only the fields it reads): an estimate that spares building index candidate
+   * lists that would be read as a scan anyway.
+   */
+  private sampleMostlyMatches(filter: Doc): boolean {
+    if (Object.keys(filter).length === 0) return true;
+    const fields = fieldsReadByFilter(filter);
+    if (!fields) return false;
+    const matches = compileFilter(filter);
+    const selection = selectFields(fields);
+    const step = Math.max(1, Math.floor(this.documents.size / SCAN_SAMPLE));
+    let position = 0;
+    let sampled = 0;
+    let matched = 0;
+    for (const buffer of this.documents.values()) {
+      if (position++ % step !== 0) continue;
+      sampled++;
+      if (matches(readTopLevelFields(buffer, selection))) matched++;
+      if (sampled === SCAN_SAMPLE) break;
+    }
+    return matched > sampled * SCAN_SHARE;
+  }
+
+  private planWithIndexes(filter: Doc, options: FindOptions): ReadPlan {
     const hint = options.hint === undefined ? undefined : this.resolveHint(options.hint);
     const constraints = extractConstraints(filter);
 

@@ -188,7 +188,7 @@ export interface IndexPlan {
   rangeField: boolean;
 }
 
-/** Most intervals a compound `$in` cross product may expand into before the plan stops adding fields. */
+/** Most intervals a compound `$in` cross product may expand into before the plan stops adding fields (the first field's own points are not capped). */
 const MAX_INTERVALS = 1000;
 
 /**
@@ -206,7 +206,8 @@ export function planIndex(index: SecondaryIndex, constraints: Map<string, FieldC
     const allowed = fieldConstraints && fieldRanges(fieldConstraints, index.multikey);
     if (!allowed) break;
     const combinations = perField.reduce((product, ranges) => product * ranges.length, 1) * allowed.ranges.length;
-    if (combinations > MAX_INTERVALS) break;
+    // The first field's points are as many intervals as values; only the cross product is capped.
+    if (combinations > MAX_INTERVALS && perField.length > 0) break;
     perField.push(allowed.ranges);
     if (!allowed.ranges.some(rangeIncludesNull)) excludesMissing = true;
     if (!allowed.equality) {

@@ -164,7 +164,15 @@ export class SecondaryIndex {
   /** Ids of documents with keys inside `interval`, in index order. Collected first, so callers may write while using them. */
   idsIn(interval: KeyInterval): string[] {
     const ids: string[] = [];
-    for (const entry of this.entriesBetween(interval.low, interval.high)) ids.push(entry.id);
+    const tree = this.tree;
+    if (!tree) return ids;
+    const lowEntry: IndexEntry = { values: interval.low, id: "", edge: -1 };
+    const highEntry: IndexEntry = { values: interval.high, id: "", edge: 1 };
+    if (this.compare(lowEntry, highEntry) > 0) return ids;
+    // No entry equals an edge, so including the high end changes nothing; a callback spares an iterator and a pair per entry.
+    tree.forRange(lowEntry, highEntry, true, (entry) => {
+      ids.push(entry.id);
+    });
     return ids;
   }
 

@@ -95,13 +95,18 @@ export class RequestReportRepository {
     // The contacts' indexes (`at`, `requestId, at`) are the contact log's: ContactRepository.ensureIndexes.
   }
 
+  /** Whether any contact with a request was logged before `from`: firstContactPipeline's `earlier`. */
+  async contactsBefore(from: Date): Promise<boolean> {
+    return (await this.contacts.findOne({ at: { $lt: from }, requestId: { $type: "string" } }, { projection: { _id: 1 } })) !== null;
+  }
+
   /** One row per group that has any figure, ordered by key (null first). */
   async requestReport(period: ReportPeriod, groupBy: ReportDimension): Promise<RequestReportRow[]> {
     const { from, to } = checkPeriod(period);
     const key = GROUP_KEY[groupBy];
     const [requestRows, contactRows] = await Promise.all([
       this.requests.aggregate<RequestFigures>(requestPipeline(from, to, key)).toArray(),
-      this.contacts.aggregate<ContactFigures>(firstContactPipeline(from, to, key)).toArray(),
+      this.contactsBefore(from).then((earlier) => this.contacts.aggregate<ContactFigures>(firstContactPipeline(from, to, key, earlier)).toArray()),
     ]);
     const rows = new Map<string, RequestReportRow>();
     const rowFor = (groupKey: string | null | undefined): RequestReportRow => {
@@ -264,18 +269,29 @@ export function requestPipeline(from: Date, to: Date, key: string): Document[] {
  * "resolved". Contacts without a request are not counted (nothing groups them), and a request's group is
  * its own (its category, assignee, district or intake channel), so every figure in a row concerns the
  * same requests.
+ *
+ * Computed from the period's contacts alone: a request's contacts in the period give its first one
+ * there, which is its first before `to` unless it has a contact before `from`, and then its first
+ * contact is not in the period. `earlier` false says that no contact with a request precedes `from`
+ * (RequestReportRepository.contactsBefore), so that there is nothing to look up; true looks each
+ * request's contacts up through the `requestId, at` index and drops those with one before `from`.
  */
-export function firstContactPipeline(from: Date, to: Date, key: string): Document[] {
+export function firstContactPipeline(from: Date, to: Date, key: string, earlier = true): Document[] {
   return [
-    { $match: { requestId: { $type: "string" }, at: { $lt: to } } },
+    { $match: { requestId: { $type: "string" }, at: { $gte: from, $lt: to } } },
     {
       $group: {
         _id: "$requestId",
-        firstAt: { $min: "$at" },
         firstOutcome: { $top: { sortBy: { at: 1, _id: 1 }, output: "$outcome" } },
       },
     },
-    { $match: { firstAt: { $gte: from } } },
+    ...(earlier
+      ? [
+          { $lookup: { from: CONTACTS_COLLECTION, localField: "_id", foreignField: "requestId", as: "contacts" } },
+          // Missing and non-date `at` never compare below a date, as with the $match above.
+          { $match: { "contacts.at": { $not: { $lt: from } } } },
+        ]
+      : []),
     {
       $lookup: {
         from: SERVICE_REQUESTS_COLLECTION,
