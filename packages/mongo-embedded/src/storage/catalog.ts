@@ -369,10 +369,14 @@ export class Collection {
    * (reading the documents in storage order is cheaper than fetching nearly all of them by id).
    */
   private plan(filter: Doc, options: FindOptions, preferScan = true): ReadPlan {
-    if (preferScan && options.hint === undefined && this.documents.size >= SCAN_MIN_DOCUMENTS && this.sampleMostlyMatches(filter)) {
+    if (preferScan && options.hint === undefined && this.documents.size >= SCAN_MIN_DOCUMENTS) {
       const constraints = extractConstraints(filter);
-      const byIdOrGeo = constraints.get("_id")?.pointSets.length || [...constraints.values()].some((field) => field.geo.length > 0);
-      if (!byIdOrGeo) return { summary: { stage: "COLLSCAN" }, requiredBytes: requiredStringBytes(constraints) };
+      // Equality and $in are answered by an index without a sample: sampling walks the whole
+      // document map, which would cost an indexed point query more than the query itself.
+      const pointOrGeo = [...constraints.values()].some((field) => field.pointSets.length > 0 || field.geo.length > 0);
+      if (!pointOrGeo && this.sampleMostlyMatches(filter)) {
+        return { summary: { stage: "COLLSCAN" }, requiredBytes: requiredStringBytes(constraints) };
+      }
     }
     const plan = this.planWithIndexes(filter, options);
     if (!preferScan || options.hint !== undefined || !Array.isArray(plan.ids)) return plan;
