@@ -12,6 +12,7 @@ import * as queryOperators from "mingo/operators/query";
 import * as windowOperators from "mingo/operators/window";
 import type { Doc } from "../bson-values.js";
 import { MongoCommandError, ErrorCodes } from "../errors.js";
+import { fasterFilter, fasterSortArray } from "./array-operators.js";
 import { fromPlain, isPlainObject, toPlainTracked } from "./typed-values.js";
 
 export interface ExpressionEnvironment {
@@ -77,8 +78,12 @@ const firstOf =
     return Array.isArray(result) ? result[0] : result;
   };
 
+type ExpressionOperator = (obj: unknown, expr: unknown, options: unknown) => unknown;
+const mingoExpression = expressionOperators as unknown as Record<string, ExpressionOperator>;
+
 /**
- * mingo's operators with corrections. Built here rather than layered over the `mingo` entry's
+ * mingo's operators with corrections, and with quicker equivalents of $filter and $sortArray
+ * (array-operators.ts). Built here rather than layered over the `mingo` entry's
  * default context, because when contexts merge the operator registered first wins.
  */
 export const mingoOperators = Context.init({
@@ -87,7 +92,11 @@ export const mingoOperators = Context.init({
     $top: firstOf(accumulatorOperators.$top as unknown as Accumulator),
     $bottom: firstOf(accumulatorOperators.$bottom as unknown as Accumulator),
   },
-  expression: expressionOperators,
+  expression: {
+    ...expressionOperators,
+    $filter: fasterFilter(mingoExpression.$filter!),
+    $sortArray: fasterSortArray(mingoExpression.$sortArray!),
+  },
   pipeline: pipelineOperators,
   projection: projectionOperators,
   query: queryOperators,

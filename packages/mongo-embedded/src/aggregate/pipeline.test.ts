@@ -353,6 +353,26 @@ describe("$group compiled rather than interpreted (native-group.ts)", () => {
       types: { $push: { $type: ["$tags"] } },
       late: { $push: { $gt: ["$closedAt", "$dueAt"] } },
     },
+    // The same text under `$let`s that bind its variable differently, repeated: shared only by meaning.
+    {
+      _id: "$category",
+      byWeight: { $push: { $let: { vars: { x: "$weight" }, in: { $cond: [{ $gt: ["$$x", 1] }, "$$x", { $literal: "no" }] } } } },
+      byStatus: { $push: { $let: { vars: { x: "$status" }, in: { $cond: [{ $gt: ["$$x", 1] }, "$$x", { $literal: "no" }] } } } },
+      again: { $sum: { $let: { vars: { x: "$weight" }, in: { $cond: [{ $gt: ["$$x", 1] }, 1, 0] } } } },
+      nested: {
+        $push: { $let: { vars: { x: "$weight", y: "$status" }, in: { $let: { vars: { x: "$$y" }, in: { $cond: [{ $gt: ["$$x", 1] }, "$$x", { $literal: "no" }] } } } } },
+      },
+    },
+    // Sums of a $cond between two numbers, counted from the condition alone: MongoDB's truth ("" is
+    // true, null and 0 are not), either form, fractions and negatives.
+    {
+      _id: "$category",
+      heavy: { $sum: { $cond: [{ $gt: ["$weight", 1] }, 1, 0] } },
+      byStatus: { $sum: { $cond: { if: "$status", then: 2.5, else: -1 } } },
+      emptyString: { $sum: { $cond: ["", 1, 0] } },
+      missing: { $sum: { $cond: ["$nothing", 1, 0] } },
+      notNumbers: { $sum: { $cond: ["$weight", "$weight", "x"] } },
+    },
   ];
 
   it.each(groups.map((group, index) => [index, group] as const))("gives mingo's output for group %i", (_index, group) => {
@@ -360,7 +380,7 @@ describe("$group compiled rather than interpreted (native-group.ts)", () => {
     const compiled = run(pipeline, docs);
     const interpreted = run(pipeline, docs, { compileGroups: false });
     expect(compiled.length).toBeGreaterThan(0);
-    expect(compiled).toEqual(interpreted);
+    expect(compiled).toStrictEqual(interpreted);
   });
 
   it("leaves what it does not compile to mingo: other accumulators, outer variables", () => {

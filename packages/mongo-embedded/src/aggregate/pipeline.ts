@@ -49,8 +49,11 @@ export interface PipelineContext {
 export function runPipeline(input: Iterable<Doc>, pipeline: Doc[], context: PipelineContext): Doc[] {
   const stages = pipeline.map(parseStage).flatMap(desugar);
   stages.forEach(checkPlacement);
-  let documents = DocumentSet.fromTyped(Array.isArray(input) ? input : Array.from(input));
-  let index = 0;
+  // A leading $group takes the documents as the store hands them out, one at a time, rather than all
+  // of them decoded and held at once (native-group.ts).
+  const leadingGroup = stages[0]?.name === "$group" && context.compileGroups !== false ? streamedGroup(input, stages[0], context) : undefined;
+  let documents = leadingGroup ?? DocumentSet.fromTyped(Array.isArray(input) ? input : Array.from(input));
+  let index = leadingGroup ? 1 : 0;
   while (index < stages.length) {
     const { name, spec } = stages[index];
     const ownStage = ownStages[name];
@@ -208,6 +211,11 @@ class DocumentSet {
     return DocumentSet.fromTyped(select(this.typed()));
   }
 
+  /** The typed documents, when there is no plain form yet. */
+  typedOnly(): Doc[] | undefined {
+    return this.plainDocs ? undefined : this.typedDocs;
+  }
+
   count(): number {
     return (this.typedDocs ?? this.plainDocs ?? []).length;
   }
@@ -263,13 +271,48 @@ function runMingoStages(documents: DocumentSet, stages: Stage[], context: Pipeli
 /** A $group compiled rather than interpreted by mingo (native-group.ts), or undefined to leave it to mingo. */
 function nativeGroupStage(documents: DocumentSet, stage: Stage, context: PipelineContext): DocumentSet | undefined {
   const spec = prepareForMingo(checkMingoStage(stage.name, stage.spec), context.now) as Doc;
-  const group = compileNativeGroup(spec, mingoOptions(context));
+  // Documents still only typed (straight from the store) are grouped as they are, converting the values
+  // read rather than copying every document into plain form first.
+  const typed = documents.typedOnly();
+  const group = compileNativeGroup(spec, mingoOptions(context), typed !== undefined);
   if (!group) return undefined;
-  const { docs } = documents.plain(fieldsReadBy(stage));
+  const docs = typed ?? documents.plain(fieldsReadBy(stage)).docs;
   try {
     return DocumentSet.fromPlain(group(docs), undefined);
   } catch (error) {
     throw asMingoCommandError(error);
+  }
+}
+
+/** A leading $group over the stored (typed) documents, streamed, or undefined to leave it to the stages below. */
+function streamedGroup(input: Iterable<Doc>, stage: Stage, context: PipelineContext): DocumentSet | undefined {
+  const spec = prepareForMingo(checkMingoStage(stage.name, stage.spec), context.now) as Doc;
+  const group = compileNativeGroup(spec, mingoOptions(context), true);
+  if (!group) return undefined;
+  try {
+    return DocumentSet.fromPlain(group(failuresMarked(input)), undefined);
+  } catch (error) {
+    // The store's own failures reach the client as they are; only the stage's become command errors.
+    if (error instanceof InputFailure) throw error.error;
+    throw asMingoCommandError(error);
+  }
+}
+
+class InputFailure {
+  constructor(readonly error: unknown) {}
+}
+
+function* failuresMarked(input: Iterable<Doc>): Generator<Doc> {
+  const iterator = input[Symbol.iterator]();
+  for (;;) {
+    let next: IteratorResult<Doc>;
+    try {
+      next = iterator.next();
+    } catch (error) {
+      throw new InputFailure(error);
+    }
+    if (next.done) return;
+    yield next.value;
   }
 }
 

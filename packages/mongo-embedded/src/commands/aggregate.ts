@@ -57,9 +57,10 @@ export const aggregate: CommandHandler = async (context, dbName, cmd) => {
     const leadingMatch = stages[0]?.$match;
     if (isDoc(leadingMatch) && Object.keys(stages[0]).length === 1) {
       remaining = stages.slice(1);
-      input = selectDocuments(collection, leadingMatch, { hint, variables, fields: fieldsReadByCollapsingStage(remaining[0]) });
+      // A collapsing stage reads only the fields it names, `_id` included (it outputs its own).
+      input = selectDocuments(collection, leadingMatch, { hint, variables, fields: fieldsReadByCollapsingStage(remaining[0]), withoutId: true });
     } else {
-      input = selectDocuments(collection, {}, { hint, fields: fieldsReadByCollapsingStage(stages[0]) });
+      input = selectDocuments(collection, {}, { hint, fields: fieldsReadByCollapsingStage(stages[0]), withoutId: true });
     }
   } else if (isNumeric(target) && toNumber(target) === 1) {
     ns = `${dbName}.$cmd.aggregate`;

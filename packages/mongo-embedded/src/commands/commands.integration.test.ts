@@ -53,6 +53,29 @@ describe("insert and find", () => {
     expect(found.at(-1)?.n).toBe(10);
   });
 
+  it("continues an index-ordered read through getMore batches while documents change", async () => {
+    const requests = freshCollection<{ _id: number; n: number; tag: string }>();
+    await requests.createIndex({ tag: 1, n: -1 });
+    await requests.insertMany(Array.from({ length: 1200 }, (_, i) => ({ _id: i, n: i, tag: i % 2 === 0 ? "even" : "odd" })));
+    const cursor = requests.find({ tag: "even" }, { batchSize: 50 }).sort({ n: -1 });
+    const seen: number[] = [];
+    for await (const doc of cursor) {
+      seen.push(doc.n);
+      // Mid-way, between batches: one match ahead is removed, one moves behind the reader, one arrives ahead.
+      if (seen.length === 120) {
+        await requests.deleteOne({ _id: 400 });
+        await requests.updateOne({ _id: 300 }, { $set: { n: 5000 } });
+        await requests.insertOne({ _id: 5001, n: 101, tag: "even" });
+      }
+    }
+    expect(seen.slice(0, 3)).toEqual([1198, 1196, 1194]);
+    expect(seen).not.toContain(400);
+    expect(seen).not.toContain(5000);
+    expect(seen).toContain(101);
+    expect(seen).toEqual([...seen].sort((a, b) => b - a));
+    expect(seen).toHaveLength(600 - 2 + 1);
+  });
+
   it("applies skip, limit and projection", async () => {
     const requests = freshCollection<{ n: number; secret: string }>();
     await requests.insertMany(Array.from({ length: 10 }, (_, n) => ({ n, secret: "x" })));

@@ -4,7 +4,7 @@
  */
 import type { Doc } from "../bson-values.js";
 import { compileFilter, findNearQuery } from "../query/matcher.js";
-import { compileSort } from "../query/sort.js";
+import { compileSort, sortKeysOf } from "../query/sort.js";
 import { nearDistance } from "../geo/predicates.js";
 import type { Collection } from "../storage/catalog.js";
 
@@ -18,6 +18,8 @@ export interface SelectOptions {
   variables?: Doc;
   /** The caller reads only these top-level fields (and `_id`); the rest need not be decoded. */
   fields?: ReadonlySet<string>;
+  /** With `fields`, for unsorted reads: the caller does not read `_id` either, unless `fields` names it. */
+  withoutId?: boolean;
 }
 
 export function selectDocuments(collection: Collection | undefined, filter: Doc, options: SelectOptions = {}): Iterable<Doc> {
@@ -26,18 +28,27 @@ export function selectDocuments(collection: Collection | undefined, filter: Doc,
   const sortBy = options.sort && Object.keys(options.sort).length > 0 ? compileSort(options.sort) : undefined;
   if (!collection) return [];
 
+  const skip = options.skip ?? 0;
+  const limit = options.limit ?? 0;
   // The catalog's own re-check does not know `let` variables, so such filters are matched here.
   const near = findNearQuery(filter);
-  // Sorting reads its own fields, so partial documents are only for unsorted reads.
-  const fields = near || sortBy ? undefined : options.fields;
+  if (sortBy && !near && !options.variables) {
+    // An index may give the order: then the window stops the walk after skip + limit matches.
+    const sortFields = sortKeysOf(options.sort!);
+    const fields = options.fields && new Set([...options.fields, ...sortFields.map((key) => key.path.split(".")[0])]);
+    const found = collection.findSorted(filter, sortFields, { hint: options.hint, fields, need: limit > 0 ? skip + limit : 0 });
+    return window(found.sorted ? found.documents : [...found.documents].sort(sortBy), skip, limit);
+  }
+  // Sorting by distance reads the location, so partial documents are only for reads in index order.
+  const fields = near ? undefined : options.fields;
   const candidates = options.variables
     ? filterIterable(collection.find({}, { hint: options.hint }), matches)
-    : collection.find(filter, { hint: options.hint, fields });
+    : collection.find(filter, { hint: options.hint, fields, withoutId: options.withoutId });
 
   let ordered: Iterable<Doc> = candidates;
   if (near) ordered = sortByDistance(candidates, near);
   if (sortBy) ordered = [...ordered].sort(sortBy);
-  return window(ordered, options.skip ?? 0, options.limit ?? 0);
+  return window(ordered, skip, limit);
 }
 
 /** $near and $nearSphere return documents nearest first. */

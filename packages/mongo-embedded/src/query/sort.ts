@@ -41,6 +41,11 @@ export function compileSort(spec: Doc): (a: Doc, b: Doc) => number {
   };
 }
 
+/** A validated sort specification as its keys in order (for the planner, which may answer it from an index). */
+export function sortKeysOf(spec: Doc): { path: string; direction: 1 | -1 }[] {
+  return parseSortSpec(spec).map((key) => ({ path: key.parts.join("."), direction: key.direction }));
+}
+
 /** The value a document sorts by for one key (exported for $sort-like consumers and tests). */
 export function sortKeyOf(doc: Doc, path: string, direction: 1 | -1): unknown {
   return sortKeyValue(doc, { parts: path.split("."), direction });

@@ -38,6 +38,11 @@ describe("readTopLevelFields", () => {
     expect(readTopLevelFields(buffer, selectFields(["last", "int"]))).toEqual({ _id: full._id, int: full.int, last: "end" });
   });
 
+  it("leaves _id out when asked to, unless it is named", () => {
+    expect(readTopLevelFields(buffer, selectFields(["last"], false))).toStrictEqual({ last: "end" });
+    expect(readTopLevelFields(buffer, selectFields(["_id", "last"], false))).toStrictEqual({ _id: full._id, last: "end" });
+  });
+
   it("decodes the common scalars itself exactly as the library does, types and field order included", () => {
     const scalars = {
       _id: "id",
@@ -80,6 +85,24 @@ describe("readTopLevelFields", () => {
       const library = BSON.deserialize(doc, DESERIALIZE_OPTIONS);
       const expected = Object.fromEntries(Object.entries(library).filter(([name]) => name === "_id" || fields.includes(name)));
       expect(read).toStrictEqual(expected);
+    }
+  });
+
+  it("decodes short strings seen before to the same value, whatever else shares their slot", () => {
+    // Thousands of distinct short strings (and names) share the table's slots with repeated ones.
+    const values = Array.from({ length: 20_000 }, (_, n) => (n % 3 === 0 ? "in-progress" : n % 3 === 1 ? `code-${n}` : `ж${n}✓`));
+    const selection = selectFields(["value", "nested"]);
+    for (const [n, value] of values.entries()) {
+      const doc = Buffer.from(BSON.serialize({ _id: n, value, nested: { [`k${n % 97}`]: value } }));
+      expect(readTopLevelFields(doc, selection)).toStrictEqual(BSON.deserialize(doc, DESERIALIZE_OPTIONS));
+    }
+    // Invalid UTF-8 (a lone continuation byte, a truncated sequence) decodes as Buffer#toString decodes it.
+    for (const bytes of [[0x61, 0x80], [0xe2, 0x82], [0x80], [0x61, 0x80]]) {
+      const text = Buffer.from(bytes);
+      const doc = Buffer.concat([Buffer.from([0, 0, 0, 0, 0x02]), Buffer.from("s\0"), Buffer.alloc(4), text, Buffer.from([0, 0])]);
+      doc.writeInt32LE(doc.length, 0);
+      doc.writeInt32LE(text.length + 1, 7);
+      expect(readTopLevelFields(doc, selectFields(["s"])).s).toBe(text.toString("utf8"));
     }
   });
 

@@ -271,6 +271,22 @@ describe("index planning", () => {
     expect(small.lastFindStats).toMatchObject({ stage: "IXSCAN", indexName: "n_1" });
   });
 
+  it("between indexes that answer a filter equally well, reads the one whose interval holds fewer keys", () => {
+    const collection = freshCollection();
+    // Every document received before 1000, a few of them resolved at or after 1000.
+    for (let i = 0; i < 2000; i++) collection.insert({ _id: i, received: i % 1000, ...(i % 250 === 0 ? { resolved: 1000 + i } : {}) });
+    // Created first, so that before the tie-break it won every tie.
+    collection.createIndexes([{ key: { received: 1 }, name: "received_1" }, { key: { resolved: 1 }, name: "resolved_1" }]);
+    const filter = { resolved: { $gte: 1000 }, received: { $lt: 1000 } };
+    expect(findAll(collection, filter).map((doc) => Number(doc._id))).toEqual([0, 250, 500, 750, 1000, 1250, 1500, 1750]);
+    expect(collection.lastFindStats).toMatchObject({ stage: "IXSCAN", indexName: "resolved_1", docsExamined: 8 });
+    // The other way round, the other index; and the same choice for each branch of an $or.
+    expect(findAll(collection, { resolved: { $gte: 0 }, received: { $lt: 3 } })).toHaveLength(2);
+    expect(collection.lastFindStats).toMatchObject({ stage: "IXSCAN", indexName: "received_1" });
+    expect(findAll(collection, { $or: [filter, { received: { $lt: 2 }, resolved: { $gte: 0 } }] })).toHaveLength(8);
+    expect(collection.lastFindStats).toMatchObject({ stage: "OR", indexName: "resolved_1,received_1" });
+  });
+
   it("looks up an $in of more than 1,000 values through an index", () => {
     const collection = populated();
     collection.createIndexes([{ key: { n: 1, group: 1 }, name: "n_group" }]);

@@ -6,7 +6,7 @@
  * before acknowledging a write. Opening replays the journal through the same methods, unjournaled.
  */
 import { BSON, EJSON } from "bson";
-import { bsonTypeOf, canonicalKey, compareValues, DESERIALIZE_OPTIONS, toNumber, type Doc } from "../bson-values.js";
+import { bsonTypeOf, canonicalKey, DESERIALIZE_OPTIONS, toNumber, type Doc } from "../bson-values.js";
 import { ErrorCodes, MongoCommandError } from "../errors.js";
 import { createStderrLogger, type Logger } from "../logger.js";
 import { compileFilter } from "../query/matcher.js";
@@ -21,11 +21,20 @@ import {
   sameKeyPattern,
 } from "./index-specs.js";
 import { isPlainDocument } from "./index-keys.js";
-import { extractConstraints, planIndex, planScore, type GeoOperator, type IndexPlan } from "./query-plan.js";
+import {
+  extractConstraints,
+  planIndex,
+  planOrderedScan,
+  planScore,
+  type GeoOperator,
+  type IndexPlan,
+  type OrderedPlan,
+  type SortField,
+} from "./query-plan.js";
 import type { ChangeRecord } from "./records.js";
 import { readTopLevelFields, selectFields, type FieldSelection } from "./bson-fields.js";
 import { fieldsReadByFilter } from "../query/referenced-fields.js";
-import { SecondaryIndex, type IndexKeys } from "./secondary-index.js";
+import { HIGHEST, LOWEST, SecondaryIndex, type IndexKeys } from "./secondary-index.js";
 
 export interface IndexSpec {
   v: 2;
@@ -44,13 +53,30 @@ export interface FindOptions {
   hint?: string | Doc;
   /** The caller reads only these top-level fields: documents come back with them and `_id` alone. */
   fields?: ReadonlySet<string>;
+  /** With `fields`: the caller does not read `_id` either, unless `fields` names it. */
+  withoutId?: boolean;
 }
 
 /** How a find reads the collection: for tests and diagnostics (like explain's winning plan). */
 export interface QueryPlanSummary {
-  stage: "COLLSCAN" | "IDHACK" | "IXSCAN" | "GEO" | "OR";
-  /** For "OR": the indexes of the branches, comma-separated. */
+  stage: "COLLSCAN" | "IDHACK" | "IXSCAN" | "GEO" | "OR" | "AND_HASH";
+  /** For "OR" and "AND_HASH": the indexes used, comma-separated. */
   indexName?: string;
+  /** An index walk that yields documents in the requested sort order (no sort stage follows). */
+  providesSort?: boolean;
+  /** Walked backward (a sort against the index's direction). */
+  backward?: boolean;
+}
+
+export interface SortedFindOptions extends FindOptions {
+  /** How many documents the caller reads at most (skip + limit); 0 or undefined: all of them. */
+  need?: number;
+}
+
+/** What `findSorted` returns: documents, and whether they already come in the requested order. */
+export interface SortedFind {
+  documents: Iterable<Doc>;
+  sorted: boolean;
 }
 
 /** What the last `find` read, counted while its result is consumed. */
@@ -199,6 +225,53 @@ const SCAN_MIN_DOCUMENTS = 1000;
 /** Documents sampled to tell, before any index is read, that a filter matches most of a collection. */
 const SCAN_SAMPLE = 128;
 
+/** The first trial of an ordered walk may examine this many times the documents its page needs, plus the slack. */
+const SHORT_TRIAL_FACTOR = 4;
+const SHORT_TRIAL_SLACK = 16;
+
+/**
+ * Ids along an ordered walk, each once (a multikey document is met at each of its keys; the first
+ * is where it sorts). It ends early once it has examined its allowance (marking `cut`), and picks
+ * up where it stopped when iterated again after `allow` grants more: one walk serves several trials.
+ */
+class OrderedIds implements Iterable<string>, Iterator<string> {
+  private readonly source: Generator<string>;
+  private readonly seen = new Set<string>();
+  private left = Number.POSITIVE_INFINITY;
+  /** Ids handed out so far. */
+  examined = 0;
+  /** Set when the allowance, not the index, ended the last iteration. */
+  cut = false;
+
+  constructor(plan: OrderedPlan) {
+    this.source = plan.index.walk(plan.interval, plan.backward);
+  }
+
+  /** Grants `count` more ids (Infinity: no limit). */
+  allow(count: number): void {
+    this.left = count;
+  }
+
+  [Symbol.iterator](): Iterator<string> {
+    return this;
+  }
+
+  next(): IteratorResult<string> {
+    if (this.left <= 0) {
+      this.cut = true;
+      return { done: true, value: undefined };
+    }
+    for (let step = this.source.next(); !step.done; step = this.source.next()) {
+      if (this.seen.has(step.value)) continue;
+      this.seen.add(step.value);
+      this.left--;
+      this.examined++;
+      return { done: false, value: step.value };
+    }
+    return { done: true, value: undefined };
+  }
+}
+
 /** How a find reads: ids to look up (in this order), or every document in natural order. */
 interface ReadPlan {
   summary: QueryPlanSummary;
@@ -206,6 +279,11 @@ interface ReadPlan {
   reverse?: boolean;
   /** Documents come back ordered by _id (a hinted _id_ scan). */
   sortById?: boolean;
+  /**
+   * What is left to check of the filter once the index lookups have answered part of it exactly;
+   * `{}` when they answered all of it (no re-check, and a count decodes nothing).
+   */
+  residual?: Doc;
   /**
    * For scans: a matching document must contain one of these byte strings (the UTF-8 of the strings
    * a field must equal), so documents without any are skipped without being decoded.
@@ -222,6 +300,11 @@ export class Collection {
   private totalSize = 0;
   private readonly indexes = new Map<string, SecondaryIndex>();
   private readonly context: CatalogContext;
+  /**
+   * The _id index as a B-tree, for reading in _id order (sorts and hinted _id scans); point lookups
+   * go to `documents`. Not among `indexes`: it is never dropped, listed apart, and unique by the map.
+   */
+  private readonly idIndex = new SecondaryIndex(ID_INDEX_SPEC);
   /** What the most recent find read (updated as its result is consumed). */
   lastFindStats: FindStats = { stage: "COLLSCAN", docsExamined: 0 };
 
@@ -270,6 +353,98 @@ export class Collection {
     return this.read(this.plan(filter, options), filter, options);
   }
 
+  /**
+   * Like `find`, for a sorted read: when an index (or _id) can walk the matches in `sort` order, the
+   * documents come in that order (`sorted`), read lazily, so a limit stops the walk early; otherwise
+   * they come as `find` gives them and the caller sorts.
+   *
+   * Between an index that narrows the filter (then a sort) and one that gives the order (then the
+   * filter on each document), the choice is mongod's multi-plan trial in small: the ordered walk
+   * runs first, briefly (a few times the page); if it has not filled the page, the narrowing plan is
+   * made and the walk may go on until it has examined as many documents as that plan has
+   * candidates. If it finds `need` matches (or runs out of index) within that, it wins and carries
+   * on where it stopped, else its work is dropped and the narrowing plan runs. So a wrong guess costs
+   * at most about twice the better plan, and a filter that matches most documents never sorts (or
+   * even lists) them all for one page.
+   */
+  findSorted(filter: Doc, sort: readonly SortField[], options: SortedFindOptions = {}): SortedFind {
+    const ordered = this.planOrdered(filter, sort, options.hint);
+    if (!ordered) return { documents: this.find(filter, options), sorted: false };
+    const summary: QueryPlanSummary = {
+      stage: "IXSCAN",
+      indexName: ordered.index.name,
+      providesSort: true,
+      ...(ordered.backward ? { backward: true } : {}),
+    };
+    const walkPlan = (ids: Iterable<string>): ReadPlan => ({ summary, ids, requiredBytes: requiredStringBytes(extractConstraints(filter)) });
+    if (options.hint !== undefined) return { documents: this.read(walkPlan(new OrderedIds(ordered)), filter, options), sorted: true };
+
+    const need = options.need ?? 0;
+    const ids = new OrderedIds(ordered);
+    const first: Doc[] = [];
+    let walk: Iterator<Doc> | undefined;
+    // A spent allowance ends a read; a new read over the same ids resumes the walk where it stopped.
+    const resume = (): Iterator<Doc> => {
+      if (walk && !ids.cut) return walk;
+      const examinedBefore = walk ? this.lastFindStats.docsExamined : 0;
+      ids.cut = false;
+      walk = this.read(walkPlan(ids), filter, options)[Symbol.iterator]();
+      this.lastFindStats.docsExamined += examinedBefore;
+      return walk;
+    };
+    // Advances the walk until the page is full or the allowance is spent; true when the walk won.
+    const trial = (allowance: number): boolean => {
+      ids.allow(allowance);
+      const reading = resume();
+      while (first.length < need) {
+        const step = reading.next();
+        if (step.done) return !ids.cut;
+        first.push(step.value);
+      }
+      return true;
+    };
+    const won = (): SortedFind => {
+      // The walk may go on past the trials' allowance (a cursor's later batches).
+      ids.allow(Number.POSITIVE_INFINITY);
+      return { documents: concatenate(first, resume()), sorted: true };
+    };
+    // A frequent match fills a page within a few times its size: then no other plan is even built.
+    if (need > 0 && trial(need * SHORT_TRIAL_FACTOR + SHORT_TRIAL_SLACK)) return won();
+
+    const narrowing = this.plan(filter, options);
+    if (narrowing.summary.stage === "IDHACK") return { documents: this.read(narrowing, filter, options), sorted: false };
+    const candidates = candidateCount(narrowing);
+    // Nothing narrows the filter better than the walk's own interval (a scan, or an equality the
+    // walk's index also leads with): the walk examines no more, and needs no sort.
+    if (candidates === undefined || ordered.index.countIn(ordered.interval) <= candidates) return won();
+    // No limit: every match is read either way; the narrower candidate set beats a full walk.
+    if (need === 0) return { documents: this.read(narrowing, filter, options), sorted: false };
+    if (trial(candidates - ids.examined)) return won();
+    return { documents: this.read(narrowing, filter, options), sorted: false };
+  }
+
+  /** The ordered walk for a sort, if an index gives that order: the hinted one, else the narrowest. */
+  private planOrdered(filter: Doc, sort: readonly SortField[], hint: string | Doc | undefined): OrderedPlan | undefined {
+    const constraints = extractConstraints(filter);
+    // $near orders by distance; $geoWithin and $geoIntersects are only re-checked like any condition.
+    if ([...constraints.values()].some((field) => field.geo.some((geo) => geo.operator === "$near" || geo.operator === "$nearSphere"))) {
+      return undefined;
+    }
+    if (hint !== undefined) {
+      const resolved = this.resolveHint(hint);
+      if (resolved.kind === "natural") return undefined;
+      const index = resolved.kind === "id" ? this.idIndex : resolved.index;
+      return planOrderedScan(index, constraints, filter, sort, true);
+    }
+    let best: OrderedPlan | undefined;
+    for (const index of [this.idIndex, ...this.indexes.values()]) {
+      if (index.spec.hidden === true) continue;
+      const candidate = planOrderedScan(index, constraints, filter, sort);
+      if (candidate && (!best || candidate.boundFields > best.boundFields)) best = candidate;
+    }
+    return best;
+  }
+
   /** Like `find`, but undefined when no index narrows the filter (when `find` would scan the collection). */
   findIndexed(filter: Doc, options: FindOptions = {}): Iterable<Doc> | undefined {
     const plan = this.plan(filter, options, false);
@@ -277,13 +452,15 @@ export class Collection {
   }
 
   private read(plan: ReadPlan, filter: Doc, options: FindOptions): Iterable<Doc> {
-    const matches = Object.keys(filter).length === 0 ? undefined : compileFilter(filter);
+    const check = plan.residual ?? filter;
+    const matches = Object.keys(check).length === 0 ? undefined : compileFilter(check);
     const stats: FindStats = { ...plan.summary, docsExamined: 0 };
     this.lastFindStats = stats;
-    const filterFields = matches ? fieldsReadByFilter(filter) : undefined;
+    const filterFields = matches ? fieldsReadByFilter(check) : undefined;
     return this.readPlan(plan, matches, stats, {
-      matchOn: filterFields && selectFields(filterFields),
-      output: options.fields && selectFields(options.fields),
+      // The filter reads `_id` only if it names it (fieldsReadByFilter lists it then).
+      matchOn: filterFields && selectFields(filterFields, false),
+      output: options.fields && selectFields(options.fields, options.withoutId !== true),
     });
   }
 
@@ -308,7 +485,7 @@ export class Collection {
     } else if (plan.reverse) {
       source = [...this.documents.values()].reverse();
     } else if (plan.sortById) {
-      source = this.buffersSortedById();
+      source = this.buffersOf(this.idIndex.walk(wholeIndex(this.idIndex)));
     } else {
       source = this.documents.values();
     }
@@ -340,11 +517,6 @@ export class Collection {
       const buffer = this.documents.get(id);
       if (buffer) yield buffer;
     }
-  }
-
-  private buffersSortedById(): Buffer[] {
-    const withIds = [...this.documents.values()].map((buffer) => ({ buffer, id: deserialize(buffer)._id }));
-    return withIds.sort((a, b) => compareValues(a.id, b.id)).map((entry) => entry.buffer);
   }
 
   private resolveHint(hint: string | Doc): ResolvedHint {
@@ -380,7 +552,8 @@ export class Collection {
     }
     const plan = this.planWithIndexes(filter, options);
     if (!preferScan || options.hint !== undefined || !Array.isArray(plan.ids)) return plan;
-    if (plan.summary.stage !== "IXSCAN" && plan.summary.stage !== "OR") return plan;
+    // An exact plan re-checks nothing, which a scan would.
+    if ((plan.summary.stage !== "IXSCAN" && plan.summary.stage !== "OR") || isEmpty(plan.residual)) return plan;
     const size = this.documents.size;
     if (size < SCAN_MIN_DOCUMENTS || plan.ids.length <= size * SCAN_SHARE) return plan;
     return { summary: { stage: "COLLSCAN" }, requiredBytes: requiredStringBytes(extractConstraints(filter)) };
@@ -396,7 +569,7 @@ export class Collection {
     const fields = fieldsReadByFilter(filter);
     if (!fields) return false;
     const matches = compileFilter(filter);
-    const selection = selectFields(fields);
+    const selection = selectFields(fields, false);
     const step = Math.max(1, Math.floor(this.documents.size / SCAN_SAMPLE));
     let position = 0;
     let sampled = 0;
@@ -425,7 +598,18 @@ export class Collection {
     if (hint?.kind === "id") return { summary: { stage: "IXSCAN", indexName: ID_INDEX_NAME }, sortById: true };
 
     const geoPlan = this.planGeo(constraints, hint?.kind === "index" ? hint.index : undefined);
-    if (geoPlan) return geoPlan;
+    if (geoPlan) {
+      // "Named like this, in that district": the documents both indexes list, the area still re-checked
+      // (geo candidates are a superset), the conditions the B-tree lookups answer exactly not.
+      const narrower = hint === undefined ? this.planBTree(filter, constraints) : undefined;
+      if (!narrower || !(geoPlan.ids instanceof Set) || !Array.isArray(narrower.ids)) return geoPlan;
+      const inArea = geoPlan.ids;
+      return {
+        summary: { stage: "AND_HASH", indexName: `${narrower.summary.indexName},${geoPlan.summary.indexName}` },
+        ids: narrower.ids.filter((id) => inArea.has(id)),
+        ...(narrower.residual ? { residual: narrower.residual } : {}),
+      };
+    }
 
     if (hint?.kind === "index") {
       const index = hint.index;
@@ -434,18 +618,87 @@ export class Collection {
       return this.indexRead(indexPlan ?? { index, intervals: [], equalityFields: 0, rangeField: false }, indexPlan === undefined);
     }
 
-    let best: IndexPlan | undefined;
+    const indexed = this.planBTree(filter, constraints);
+    // A unique lookup cannot be beaten; otherwise the smaller candidate set wins.
+    const orRead = indexed?.unique ? undefined : this.planOr(filter, constraints);
+    if (orRead && (!indexed || (orRead.ids as string[]).length < (candidateCount(indexed) ?? Number.POSITIVE_INFINITY))) return orRead;
+    if (indexed) return indexed;
+    return { summary: { stage: "COLLSCAN" }, requiredBytes: requiredStringBytes(constraints) };
+  }
+
+  /**
+   * The best B-tree plan for a filter: the best-scoring single index, or the intersection of
+   * string-equality lookups (mongod's AND_HASH) when that lists fewer documents. Conditions the
+   * lookups answer exactly are left out of the re-check (see `splitConditions`).
+   */
+  private planBTree(filter: Doc, constraints: ReturnType<typeof extractConstraints>): (ReadPlan & { unique?: boolean }) | undefined {
+    const best = this.bestIndexPlan(constraints, filter);
+    const conditions = splitConditions(filter);
+    const bestRead = best && { ...this.indexRead(best, false), ...residualOf(conditions, answeredBy(best, conditions)), unique: planScore(best) >= 1000 };
+    if (bestRead?.unique || !conditions) return bestRead;
+    const intersection = this.planEqualities(conditions);
+    if (intersection && (!bestRead || (intersection.ids as string[]).length < (bestRead.ids as string[]).length)) return intersection;
+    return bestRead;
+  }
+
+  /**
+   * The best-scoring B-tree plan (planScore). Plans that score alike are told apart by how many keys
+   * their intervals hold, counted in the trees: `{resolvedAt: {$gte: t}, receivedAt: {$lt: t}}` has a
+   * range on either index, and the one holding a handful of late resolutions must win over the one
+   * holding every request received before `t`. The counts stop at a limit that doubles until one of
+   * them falls under it, so the comparison costs about as much as reading the winner's interval; the
+   * first index (creation order) wins an exact tie, as before.
+   */
+  private bestIndexPlan(constraints: ReturnType<typeof extractConstraints>, filter: Doc): IndexPlan | undefined {
+    let tied: IndexPlan[] = [];
     for (const index of this.indexes.values()) {
       if (index.isGeo || index.spec.hidden === true) continue;
       const candidate = planIndex(index, constraints, filter);
-      if (candidate && (!best || planScore(candidate) > planScore(best))) best = candidate;
+      if (!candidate) continue;
+      const order = tied.length === 0 ? 1 : planScore(candidate) - planScore(tied[0]);
+      if (order > 0) tied = [candidate];
+      else if (order === 0) tied.push(candidate);
     }
-    const bestRead = best && this.indexRead(best, false);
-    // A unique lookup cannot be beaten; otherwise the smaller candidate set wins.
-    const orRead = best && planScore(best) >= 1000 ? undefined : this.planOr(filter, constraints);
-    if (orRead && (!bestRead || (orRead.ids as string[]).length < (bestRead.ids as string[]).length)) return orRead;
-    if (bestRead) return bestRead;
-    return { summary: { stage: "COLLSCAN" }, requiredBytes: requiredStringBytes(constraints) };
+    if (tied.length < 2) return tied[0];
+    // Counted up to a doubling limit, so that no count runs past twice the smallest interval.
+    for (let limit = 64; ; limit *= 2) {
+      const counts = tied.map((candidate) => keysIn(candidate, limit));
+      const fewest = Math.min(...counts);
+      if (fewest < limit || limit >= this.documents.size * 2) return tied[counts.indexOf(fewest)];
+    }
+  }
+
+  /**
+   * The documents meeting every string equality of the filter that some index leads with, as the
+   * intersection of one lookup per condition, smallest first; those conditions need no re-check.
+   */
+  private planEqualities(conditions: Conditions): ReadPlan | undefined {
+    const lookups: { index: SecondaryIndex; ids: string[]; condition: number }[] = [];
+    conditions.forEach((condition, position) => {
+      if (condition.equality === undefined) return;
+      const { path, value } = condition.equality;
+      const index = [...this.indexes.values()].find(
+        (candidate) => !candidate.isGeo && !candidate.partial && candidate.spec.hidden !== true && candidate.treeFields[0]?.path === path,
+      );
+      if (!index) return;
+      const rest = index.treeFields.slice(1);
+      const ids = index.idsIn({ low: [value, ...rest.map(() => LOWEST)], high: [value, ...rest.map(() => HIGHEST)] });
+      lookups.push({ index, ids: index.multikey ? dedupe(ids) : ids, condition: position });
+    });
+    if (lookups.length < 2) return undefined;
+    lookups.sort((a, b) => a.ids.length - b.ids.length);
+    let ids = lookups[0].ids;
+    for (const other of lookups.slice(1)) {
+      if (ids.length === 0) break;
+      const allowed = new Set(other.ids);
+      ids = ids.filter((id) => allowed.has(id));
+    }
+    const names = [...new Set(lookups.map((lookup) => lookup.index.name))];
+    return {
+      summary: { stage: "AND_HASH", indexName: names.join(",") },
+      ids,
+      ...residualOf(conditions, new Set(lookups.map((lookup) => lookup.condition))),
+    };
   }
 
   /**
@@ -470,13 +723,7 @@ export class Collection {
             geo: [...outer.geo, ...inner.geo],
           });
       }
-      const branchFilter = { $and: [filter, branch] };
-      let best: IndexPlan | undefined;
-      for (const index of this.indexes.values()) {
-        if (index.isGeo || index.spec.hidden === true) continue;
-        const candidate = planIndex(index, branchConstraints, branchFilter);
-        if (candidate && (!best || planScore(candidate) > planScore(best))) best = candidate;
-      }
+      const best = this.bestIndexPlan(branchConstraints, { $and: [filter, branch] });
       const idPoints = branchConstraints.get("_id")?.pointSets;
       if (idPoints && idPoints.length > 0 && (!best || planScore(best) < 1000)) {
         const points = idPoints.reduce((fewest, set) => (set.length < fewest.length ? set : fewest));
@@ -532,6 +779,7 @@ export class Collection {
     }
     const buffer = serializeDocument(doc, true);
     this.applyIndexChanges(key, undefined, doc);
+    this.idIndex.add(key, { tuples: [[id]] });
     this.documents.set(key, buffer);
     this.totalSize += buffer.length;
     this.context.journal({ op: "put", db: this.#dbName, coll: this.#name, doc });
@@ -557,6 +805,7 @@ export class Collection {
     const previous = this.documents.get(key);
     if (!previous) return false;
     if (this.indexes.size > 0) this.applyIndexChanges(key, deserialize(previous), undefined);
+    this.idIndex.remove(key, { tuples: [[id]] });
     this.documents.delete(key);
     this.totalSize -= previous.length;
     this.context.journal({ op: "delete", db: this.#dbName, coll: this.#name, id });
@@ -789,6 +1038,87 @@ function requiredStringBytes(constraints: ReturnType<typeof extractConstraints>)
     }
   }
   return undefined;
+}
+
+/** A filter's top-level conditions (with `$and` flattened), each marked when it is a string equality. */
+type Conditions = { clause: Doc; equality?: { path: string; value: string } }[];
+
+/**
+ * The conditions every matching document meets, one clause each; undefined when the filter has
+ * none. A clause `{a: "x"}` or `{a: {$eq: "x"}}` is a string equality: a string equals only the same
+ * string (no other type compares equal to one), so an index lookup of it lists exactly the documents
+ * that meet it, through any array element as the query does. Paths with a numeric part are not
+ * marked: a query reads `a.0` both as a position and as a field of array elements, an index only as a position.
+ */
+function splitConditions(filter: Doc): Conditions | undefined {
+  const conditions: Conditions = [];
+  const collect = (clause: Doc): void => {
+    for (const [key, condition] of Object.entries(clause)) {
+      if (key === "$and" && Array.isArray(condition) && condition.length > 0 && condition.every(isPlainDocument)) {
+        for (const inner of condition) collect(inner);
+        continue;
+      }
+      const single: Doc = { [key]: condition };
+      const value =
+        typeof condition === "string" ? condition : isPlainDocument(condition) && Object.keys(condition).length === 1 ? condition.$eq : undefined;
+      const plainPath = !key.startsWith("$") && !key.split(".").some((part) => /^\d+$/.test(part));
+      conditions.push(typeof value === "string" && plainPath ? { clause: single, equality: { path: key, value } } : { clause: single });
+    }
+  };
+  collect(filter);
+  return conditions.length > 0 ? conditions : undefined;
+}
+
+/** Which string equalities an index plan answers exactly: those it binds to that very string. */
+function answeredBy(plan: IndexPlan, conditions: Conditions | undefined): Set<number> {
+  const answered = new Set<number>();
+  if (!conditions || plan.intervals.length !== 1) return answered;
+  const [interval] = plan.intervals;
+  conditions.forEach((condition, position) => {
+    const equality = condition.equality;
+    if (!equality) return;
+    const field = plan.index.treeFields.findIndex((candidate, i) => i < plan.equalityFields && candidate.path === equality.path);
+    if (field >= 0 && interval.low[field] === equality.value && interval.high[field] === equality.value) answered.add(position);
+  });
+  return answered;
+}
+
+/** The re-check left once the `answered` conditions are known to hold: nothing to add when none are. */
+function residualOf(conditions: Conditions | undefined, answered: Set<number>): { residual?: Doc } {
+  if (!conditions || answered.size === 0) return {};
+  const rest = conditions.filter((_, position) => !answered.has(position)).map((condition) => condition.clause);
+  return { residual: rest.length === 0 ? {} : rest.length === 1 ? rest[0] : { $and: rest } };
+}
+
+/** The keys inside a plan's intervals, counted no further than `limit`. */
+function keysIn(plan: IndexPlan, limit = Number.POSITIVE_INFINITY): number {
+  let keys = 0;
+  for (const interval of plan.intervals) {
+    keys += plan.index.countIn(interval, limit - keys);
+    if (keys >= limit) break;
+  }
+  return keys;
+}
+
+function isEmpty(filter: Doc | undefined): boolean {
+  return filter !== undefined && Object.keys(filter).length === 0;
+}
+
+/** How many documents a plan would examine, when it lists them up front; undefined for a scan. */
+function candidateCount(plan: ReadPlan): number | undefined {
+  const ids = plan.ids;
+  if (Array.isArray(ids)) return ids.length;
+  if (ids instanceof Set) return ids.size;
+  return undefined;
+}
+
+function wholeIndex(index: SecondaryIndex): { low: unknown[]; high: unknown[] } {
+  return { low: index.treeFields.map(() => LOWEST), high: index.treeFields.map(() => HIGHEST) };
+}
+
+function* concatenate(first: readonly Doc[], rest: Iterator<Doc>): Generator<Doc> {
+  yield* first;
+  for (let step = rest.next(); !step.done; step = rest.next()) yield step.value;
 }
 
 function isIdIndexRequest(spec: IndexSpec): boolean {

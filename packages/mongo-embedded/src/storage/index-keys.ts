@@ -95,7 +95,10 @@ function isLegacyPair(value: unknown[]): boolean {
  * The key tuples of a document for the B-tree fields of an index: the cross product of each field's
  * values. `present` is false when every field is missing (what `sparse` skips).
  */
-export function keyTuples(doc: Doc, fields: IndexField[]): { tuples: unknown[][]; present: boolean; multikey: boolean } {
+export function keyTuples(
+  doc: Doc,
+  fields: IndexField[],
+): { tuples: unknown[][]; present: boolean; multikey: boolean; arrayFields: string[] } {
   const perField: unknown[][] = [];
   const arrayFields: string[] = [];
   let present = false;
@@ -124,7 +127,7 @@ export function keyTuples(doc: Doc, fields: IndexField[]): { tuples: unknown[][]
     tuples = next;
   }
   if (arrayFields.length > 0) tuples = distinctTuples(tuples);
-  return { tuples, present, multikey: arrayFields.length > 0 };
+  return { tuples, present, multikey: arrayFields.length > 0, arrayFields };
 }
 
 /** A missing field indexes as null; an empty array as undefined. */

@@ -5,6 +5,7 @@
  */
 import { ObjectId } from "bson";
 import { bsonTypeOf, canonicalKey, compareValues, type Doc } from "../bson-values.js";
+import { compileFilter } from "../query/matcher.js";
 import { isPlainDocument } from "./index-keys.js";
 import { HIGHEST, LOWEST, type KeyInterval, type SecondaryIndex } from "./secondary-index.js";
 
@@ -251,37 +252,151 @@ function mirrorSentinel(bound: unknown): unknown {
 }
 
 /**
- * Whether every document matching `filter` also matches `partial`: true when each top-level
- * condition of `partial` appears, identical, among the filter's top-level or `$and` conditions.
+ * Whether every document matching `filter` also matches `partial`, so that a partial index holds every
+ * answer. Each top-level (or `$and`) condition of `partial` must either appear, identical, among the
+ * filter's conditions, or follow from the filter's equality (or `$in`) on the same field: `{source: "x"}`
+ * implies `{source: {$type: "string"}}`, `{source: {$exists: true}}` and `{n: {$gt: 0}}` for n = 5.
+ * Only the operators a partial filter expression may use are reasoned about; each is an "some value at
+ * the path passes" test, so a value the filter pins (also as an array element) that passes it is enough.
  */
 export function filterImplies(filter: Doc, partial: Doc): boolean {
   const conditions = new Set<string>();
+  const byField = new Map<string, unknown[]>();
   const gather = (clause: Doc): void => {
     for (const [key, value] of Object.entries(clause)) {
       if (key === "$and" && Array.isArray(value)) {
         for (const inner of value) if (isPlainDocument(inner)) gather(inner);
       } else {
         conditions.add(canonicalKey({ [key]: value }));
+        if (!key.startsWith("$")) {
+          const list = byField.get(key) ?? [];
+          list.push(value);
+          byField.set(key, list);
+        }
       }
     }
   };
   gather(filter);
-  const required: string[] = [];
+  const required: [string, unknown][] = [];
   const need = (clause: Doc): void => {
     for (const [key, value] of Object.entries(clause)) {
       if (key === "$and" && Array.isArray(value)) {
         for (const inner of value) if (isPlainDocument(inner)) need(inner);
       } else {
-        required.push(canonicalKey({ [key]: value }));
+        required.push([key, value]);
       }
     }
   };
   need(partial);
-  return required.every((condition) => conditions.has(condition));
+  return required.every(
+    ([key, value]) =>
+      conditions.has(canonicalKey({ [key]: value })) ||
+      (!key.startsWith("$") && (byField.get(key) ?? []).some((condition) => pinnedValuesSatisfy(condition, value))),
+  );
+}
+
+const IMPLIABLE_OPERATORS = new Set(["$eq", "$exists", "$type", "$gt", "$gte", "$lt", "$lte"]);
+
+/** Whether every value `condition` (an equality or `$in`) allows passes the partial's `required` test of the same field. */
+function pinnedValuesSatisfy(condition: unknown, required: unknown): boolean {
+  const pinned = pinnedValues(condition);
+  if (pinned === undefined || pinned.length === 0) return false;
+  if (isPlainDocument(required)) {
+    const operators = Object.keys(required);
+    if (operators.length === 0 || !operators.every((operator) => IMPLIABLE_OPERATORS.has(operator))) return false;
+    if ("$exists" in required && required.$exists !== true && required.$exists !== 1) return false;
+  } else if (Array.isArray(required) || required instanceof RegExp) {
+    return false;
+  }
+  const test = compileFilter({ value: required });
+  // `{value: v}`: the single value as a document field; paths do not matter to these value tests.
+  return pinned.every((value) => test({ value }));
+}
+
+/** The values an equality or `$in` condition pins a field to; undefined for anything else. */
+function pinnedValues(condition: unknown): unknown[] | undefined {
+  const isScalar = (value: unknown) => value !== null && value !== undefined && !Array.isArray(value) && !isPlainDocument(value) && !(value instanceof RegExp);
+  if (!isPlainDocument(condition)) return isScalar(condition) ? [condition] : undefined;
+  const operators = Object.keys(condition);
+  if (operators.length !== 1) return undefined;
+  if ("$eq" in condition) return isScalar(condition.$eq) ? [condition.$eq] : undefined;
+  if ("$in" in condition && Array.isArray(condition.$in)) return condition.$in.every(isScalar) ? condition.$in : undefined;
+  return undefined;
 }
 
 /** Higher is better: unique point lookups first, then more equality fields, then a range. */
 export function planScore(plan: IndexPlan): number {
   const fullyBound = plan.equalityFields === plan.index.treeFields.length;
   return (plan.index.unique && fullyBound ? 1000 : 0) + plan.equalityFields * 10 + (plan.rangeField ? 5 : 0);
+}
+
+/** One key of a sort, as the planner sees it. */
+export interface SortField {
+  path: string;
+  direction: 1 | -1;
+}
+
+/** An index walk that returns documents already in a sort's order: one interval, read forward or backward. */
+export interface OrderedPlan {
+  index: SecondaryIndex;
+  interval: KeyInterval;
+  backward: boolean;
+  /** Leading index fields the interval bounds (more is narrower). */
+  boundFields: number;
+}
+
+/**
+ * How `index` can hand out documents in `sort` order, if it can: the sort keys must be index fields
+ * p, p+1, ... all in the index's directions or all against them, and every field before p bound to a
+ * single value ({a: 1, b: 1} answers filter {a: x} sorted by b). Walking the index then needs no
+ * sort stage, and a limit stops the walk early (mongod's IXSCAN without SORT).
+ *
+ * A multikey document sorts by its least (ascending) or greatest (descending) element, which is
+ * where an unbounded walk meets it first; a bound on a sort field could skip that element, so a
+ * sort field that holds arrays must be left unbounded by the interval. Paths with a
+ * numeric part are left to the sort stage: index keys and sort keys read array positions differently.
+ */
+export function planOrderedScan(
+  index: SecondaryIndex,
+  constraints: Map<string, FieldConstraints>,
+  filter: Doc,
+  sort: readonly SortField[],
+  forHint = false,
+): OrderedPlan | undefined {
+  if (sort.length === 0 || index.isGeo) return undefined;
+  if (sort.some((key) => key.path.split(".").some((part) => /^\d+$/.test(part)))) return undefined;
+  const fields = index.treeFields;
+  let start = 0;
+  while (start < fields.length && fields[start].path !== sort[0].path) {
+    if (!boundToOnePoint(constraints.get(fields[start].path))) return undefined;
+    start++;
+  }
+  if (start + sort.length > fields.length) return undefined;
+  let backward: boolean | undefined;
+  for (let i = 0; i < sort.length; i++) {
+    const field = fields[start + i];
+    if (field.path !== sort[i].path || field.kind === "hashed") return undefined;
+    const against = field.direction !== sort[i].direction;
+    if (backward === undefined) backward = against;
+    else if (backward !== against) return undefined;
+  }
+  const plan = planIndex(index, constraints, filter, forHint);
+  if (!plan) {
+    // Nothing bounds the index: the walk covers all of it, which a sparse or partial index is not.
+    if (start > 0 || (!forHint && (index.sparse || index.partial))) return undefined;
+    const interval = toIntervals(index, [])[0];
+    return { index, interval, backward: backward!, boundFields: 0 };
+  }
+  if (plan.intervals.length !== 1) return undefined;
+  const boundFields = plan.equalityFields + (plan.rangeField ? 1 : 0);
+  for (let position = start; position < boundFields; position++) {
+    if (index.multikeyPaths.has(fields[position].path)) return undefined;
+  }
+  return { index, interval: plan.intervals[0], backward: backward!, boundFields };
+}
+
+/** Whether the filter pins the field to exactly one value (an equality or a one-value `$in`). */
+function boundToOnePoint(constraints: FieldConstraints | undefined): boolean {
+  if (!constraints) return false;
+  return constraints.pointSets.some((points) => new Set(points.map((point) => canonicalKey(point))).size === 1);
 }

@@ -21,6 +21,9 @@ const BTreeConstructor: BTreeClass =
 export const LOWEST: unique symbol = Symbol("lowest");
 export const HIGHEST: unique symbol = Symbol("highest");
 
+/** Index entries an ordered walk reads at a time: enough to fill a first page, few enough to stop early. */
+const WALK_CHUNK = 64;
+
 interface IndexEntry {
   values: unknown[];
   id: string;
@@ -44,6 +47,9 @@ function entryComparator(directions: number[]): (a: IndexEntry, b: IndexEntry) =
       if (x === HIGHEST || y === LOWEST) return 1;
       const order = compareValues(x, y);
       if (order !== 0) return order * directions[i];
+      // An empty array's key (undefined) compares equal to null but sorts before it, as in a sort
+      // stage; kept apart so that index order is sort order, and no null query matches an empty array.
+      if (x === undefined || y === undefined) return (x === undefined ? -1 : 1) * directions[i];
     }
     const edgeA = a.edge ?? 0;
     const edgeB = b.edge ?? 0;
@@ -67,6 +73,8 @@ export class SecondaryIndex {
   readonly geoField: IndexField | undefined;
   /** Set once any document expanded an array into several keys; never cleared (it only limits planning). */
   multikey = false;
+  /** The fields through which some document expanded an array (mongod's multikeyPaths); never cleared either. */
+  readonly multikeyPaths = new Set<string>();
   private readonly tree: BTree<IndexEntry, undefined> | undefined;
   private readonly compare: (a: IndexEntry, b: IndexEntry) => number;
   private readonly geo: GeoIndex | undefined;
@@ -119,9 +127,12 @@ export class SecondaryIndex {
       const geoValue = geoValueAtPath(doc, this.geoField.path);
       return geoValue === undefined ? undefined : { tuples: [], geoValue };
     }
-    const { tuples, present, multikey } = keyTuples(doc, this.treeFields);
+    const { tuples, present, multikey, arrayFields } = keyTuples(doc, this.treeFields);
     if (this.sparse && !present) return undefined;
-    if (multikey) this.multikey = true;
+    if (multikey) {
+      this.multikey = true;
+      for (const path of arrayFields) this.multikeyPaths.add(path);
+    }
     return { tuples };
   }
 
@@ -174,6 +185,55 @@ export class SecondaryIndex {
       ids.push(entry.id);
     });
     return ids;
+  }
+
+  /**
+   * Ids of documents with keys inside `interval`, in index order (backward: from the high end), read
+   * lazily for plans that stop early. Entries are read WALK_CHUNK at a time without yielding and the
+   * walk resumes after the last entry seen, so writes between two reads (a cursor's batches) never
+   * touch a live tree iterator. An id comes once per key: multikey callers drop repeats.
+   */
+  *walk(interval: KeyInterval, backward = false): Generator<string> {
+    const tree = this.tree;
+    if (!tree) return;
+    const lowEntry: IndexEntry = { values: interval.low, id: "", edge: -1 };
+    const highEntry: IndexEntry = { values: interval.high, id: "", edge: 1 };
+    if (this.compare(lowEntry, highEntry) > 0) return;
+    let resumeAt: IndexEntry = backward ? highEntry : lowEntry;
+    let skipResumeEntry = false;
+    for (;;) {
+      const chunk: IndexEntry[] = [];
+      const entries = backward ? tree.entriesReversed(resumeAt) : tree.entries(resumeAt);
+      for (const [entry] of entries) {
+        if (skipResumeEntry && this.compare(entry, resumeAt) === 0) continue;
+        if (backward ? this.compare(entry, lowEntry) < 0 : this.compare(entry, highEntry) > 0) break;
+        chunk.push(entry);
+        if (chunk.length === WALK_CHUNK) break;
+      }
+      for (const entry of chunk) yield entry.id;
+      if (chunk.length < WALK_CHUNK) return;
+      resumeAt = chunk[chunk.length - 1];
+      skipResumeEntry = true;
+    }
+  }
+
+  /**
+   * How many entries lie inside `interval` (a multikey document counts once per key there), counting
+   * no further than `limit`: a planner comparing intervals needs only to know which is smaller, and
+   * stopping there keeps the comparison as cheap as reading the smaller one.
+   */
+  countIn(interval: KeyInterval, limit = Number.POSITIVE_INFINITY): number {
+    const tree = this.tree;
+    if (!tree) return 0;
+    const lowEntry: IndexEntry = { values: interval.low, id: "", edge: -1 };
+    const highEntry: IndexEntry = { values: interval.high, id: "", edge: 1 };
+    if (this.compare(lowEntry, highEntry) > 0 || limit <= 0) return 0;
+    if (limit === Number.POSITIVE_INFINITY) return tree.forRange(lowEntry, highEntry, true);
+    let counted = 0;
+    // sorted-btree stops a range walk when the callback answers {break}; its typings omit that form.
+    const stopAtLimit = (() => (++counted >= limit ? { break: true } : undefined)) as unknown as () => void;
+    tree.forRange(lowEntry, highEntry, true, stopAtLimit);
+    return counted;
   }
 
   /** Every id in index order. */
