@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import {
@@ -76,6 +77,7 @@ describe("loadConfig", () => {
         SUPERGRAPH_PATH: "/srv/supergraph.graphql",
         OUTAGE_FEED_URL: "https://feeds.example/outages.csv",
         OUTAGE_SYNC_INTERVAL_MS: "60000",
+        READINGS_RETENTION_DAYS: "730",
       },
       quiet,
     );
@@ -91,6 +93,7 @@ describe("loadConfig", () => {
       supergraphPath: "/srv/supergraph.graphql",
       outageFeedUrl: "https://feeds.example/outages.csv",
       outageSyncIntervalMs: 60_000,
+      readingsRetentionDays: 730,
     });
   });
 
@@ -99,6 +102,7 @@ describe("loadConfig", () => {
     expect(config.mongodbUri).toBeUndefined();
     expect(config.gatewayPort).toBe(4000);
     expect(config.outageFeedUrl).toBeUndefined();
+    expect(loadConfig({ READINGS_RETENTION_DAYS: "" }, quiet).readingsRetentionDays).toBe(400);
   });
 
   it("names every bad variable and the reason in one error", () => {
@@ -113,16 +117,18 @@ describe("loadConfig", () => {
           MONGODB_URI: "postgres://db",
           IDENTITY_SECRET: "short",
           OUTAGE_SYNC_INTERVAL_MS: "5",
+          READINGS_RETENTION_DAYS: "1",
         },
         quiet,
       ),
     );
     expect(error.issues.map((issue) => issue.variable).sort()).toEqual(
-      ["CITY_PORT", "GATEWAY_PORT", "IDENTITY_SECRET", "LOG_LEVEL", "MONGODB_URI", "NODE_ENV", "OUTAGE_SYNC_INTERVAL_MS", "REDIS_URL"].sort(),
+      ["CITY_PORT", "GATEWAY_PORT", "IDENTITY_SECRET", "LOG_LEVEL", "MONGODB_URI", "NODE_ENV", "OUTAGE_SYNC_INTERVAL_MS", "READINGS_RETENTION_DAYS", "REDIS_URL"].sort(),
     );
     expect(error.name).toBe("ConfigError");
     expect(error.message).toContain("GATEWAY_PORT: must be 0–65535");
     expect(error.message).toContain("IDENTITY_SECRET: must be at least 32 characters");
+    expect(error.message).toContain("READINGS_RETENTION_DAYS: must be 2–10000 (days)");
   });
 
   it("requires real secrets in production", () => {
@@ -181,5 +187,126 @@ describe("turbo.json", () => {
   it("declares every variable the platform reads, so turbo's cache keys on them", () => {
     const turbo = JSON.parse(readFileSync(join(findRepositoryRoot(), "turbo.json"), "utf8")) as { globalEnv?: string[] };
     expect(CONFIG_VARIABLES.filter((name) => !(turbo.globalEnv ?? []).includes(name))).toEqual([]);
+  });
+});
+
+describe("gateway limits", () => {
+  const production = { NODE_ENV: "production", IDENTITY_SECRET: strongSecret("identity"), JWT_SECRET: strongSecret("jwt") };
+
+  it("has documented defaults, with rate limits on only in production", () => {
+    const development = loadConfig({}, quiet);
+    expect(development).toMatchObject({
+      gatewayLimits: { maxDepth: 15, maxAliases: 30, maxRootFields: 20, maxCost: 50_000, maxTokens: 5_000, maxBodyBytes: 1_048_576 },
+      trustedDocumentsPath: undefined,
+      requireTrustedDocuments: false,
+      rateLimitPerIp: 0,
+      rateLimitPerApiKey: 0,
+      rateLimitWindowSeconds: 60,
+      trustedProxyHops: 0,
+      metricsToken: undefined,
+    });
+    expect(Object.isFrozen(development.gatewayLimits)).toBe(true);
+    expect(loadConfig(production, quiet)).toMatchObject({ rateLimitPerIp: 600, rateLimitPerApiKey: 3_000 });
+    expect(loadConfig({ ...production, GATEWAY_RATE_LIMIT_PER_IP: "0" }, quiet).rateLimitPerIp).toBe(0);
+  });
+
+  it("reads every gateway variable", () => {
+    const config = loadConfig(
+      {
+        GATEWAY_MAX_DEPTH: "8",
+        GATEWAY_MAX_ALIASES: "0",
+        GATEWAY_MAX_ROOT_FIELDS: "5",
+        GATEWAY_MAX_COST: "1000",
+        GATEWAY_MAX_TOKENS: "2000",
+        GATEWAY_MAX_BODY_BYTES: "65536",
+        GATEWAY_TRUSTED_DOCUMENTS: "/srv/manifest.json",
+        GATEWAY_REQUIRE_TRUSTED_DOCUMENTS: "true",
+        GATEWAY_RATE_LIMIT_PER_IP: "100",
+        GATEWAY_RATE_LIMIT_PER_API_KEY: "1000",
+        GATEWAY_RATE_LIMIT_WINDOW_SECONDS: "10",
+        GATEWAY_TRUSTED_PROXY_HOPS: "1",
+        GATEWAY_METRICS_TOKEN: "a-scrape-token-of-some-length",
+      },
+      quiet,
+    );
+    expect(config).toMatchObject({
+      gatewayLimits: { maxDepth: 8, maxAliases: 0, maxRootFields: 5, maxCost: 1000, maxTokens: 2000, maxBodyBytes: 65_536 },
+      trustedDocumentsPath: "/srv/manifest.json",
+      requireTrustedDocuments: true,
+      rateLimitPerIp: 100,
+      rateLimitPerApiKey: 1000,
+      rateLimitWindowSeconds: 10,
+      trustedProxyHops: 1,
+      metricsToken: "a-scrape-token-of-some-length",
+    });
+  });
+
+  it("names each bad gateway variable", () => {
+    const error = configError(() =>
+      loadConfig(
+        {
+          GATEWAY_MAX_DEPTH: "0",
+          GATEWAY_MAX_COST: "lots",
+          GATEWAY_MAX_BODY_BYTES: "10",
+          GATEWAY_REQUIRE_TRUSTED_DOCUMENTS: "yes",
+          GATEWAY_RATE_LIMIT_PER_IP: "-1",
+          GATEWAY_TRUSTED_PROXY_HOPS: "11",
+          GATEWAY_METRICS_TOKEN: "short",
+        },
+        quiet,
+      ),
+    );
+    expect(error.issues.map((issue) => issue.variable).sort()).toEqual(
+      [
+        "GATEWAY_MAX_BODY_BYTES",
+        "GATEWAY_MAX_COST",
+        "GATEWAY_MAX_DEPTH",
+        "GATEWAY_METRICS_TOKEN",
+        "GATEWAY_RATE_LIMIT_PER_IP",
+        "GATEWAY_REQUIRE_TRUSTED_DOCUMENTS",
+        "GATEWAY_TRUSTED_PROXY_HOPS",
+      ].sort(),
+    );
+    expect(error.message).toContain("GATEWAY_REQUIRE_TRUSTED_DOCUMENTS: must be true or false");
+  });
+
+  it("refuses the safelist mode without a manifest", () => {
+    const error = configError(() => loadConfig({ GATEWAY_REQUIRE_TRUSTED_DOCUMENTS: "true" }, quiet));
+    expect(error.issues).toEqual([
+      { variable: "GATEWAY_REQUIRE_TRUSTED_DOCUMENTS", reason: "needs GATEWAY_TRUSTED_DOCUMENTS (the manifest of trusted documents)" },
+    ]);
+  });
+});
+
+describe("gateway resilience", () => {
+  it("has documented defaults", () => {
+    expect(loadConfig({}, quiet).gatewayResilience).toEqual({
+      subgraphTimeoutMs: 10_000,
+      subgraphTimeouts: {},
+      subgraphMaxResponseBytes: 16 * 1024 * 1024,
+      supergraphPollMs: 5_000,
+      workers: 1,
+    });
+  });
+
+  it("reads per-subgraph timeouts as name=milliseconds pairs", () => {
+    const config = loadConfig({ GATEWAY_SUBGRAPH_TIMEOUT_MS: "2500", GATEWAY_SUBGRAPH_TIMEOUTS: " city=5000, business=750 ," }, quiet);
+    expect(config.gatewayResilience.subgraphTimeoutMs).toBe(2_500);
+    expect(config.gatewayResilience.subgraphTimeouts).toEqual({ city: 5_000, business: 750 });
+    expect(Object.isFrozen(config.gatewayResilience.subgraphTimeouts)).toBe(true);
+  });
+
+  it("refuses malformed timeouts, naming the variable and the entry", () => {
+    const error = configError(() =>
+      loadConfig({ GATEWAY_SUBGRAPH_TIMEOUTS: "city=5000,business", GATEWAY_SUBGRAPH_TIMEOUT_MS: "0", GATEWAY_WORKERS: "-1" }, quiet),
+    );
+    expect(error.issues.map((issue) => issue.variable).sort()).toEqual(["GATEWAY_SUBGRAPH_TIMEOUTS", "GATEWAY_SUBGRAPH_TIMEOUT_MS", "GATEWAY_WORKERS"]);
+    expect(error.message).toContain('GATEWAY_SUBGRAPH_TIMEOUTS: "business" is not name=milliseconds');
+    expect(configError(() => loadConfig({ GATEWAY_SUBGRAPH_TIMEOUTS: "city=0" }, quiet)).issues[0]!.variable).toBe("GATEWAY_SUBGRAPH_TIMEOUTS");
+  });
+
+  it("runs one gateway process per CPU for GATEWAY_WORKERS=0", () => {
+    expect(loadConfig({ GATEWAY_WORKERS: "0" }, quiet).gatewayResilience.workers).toBe(availableParallelism());
+    expect(loadConfig({ GATEWAY_WORKERS: "3" }, quiet).gatewayResilience.workers).toBe(3);
   });
 });

@@ -3,6 +3,7 @@
  * frozen. Every variable is documented in `.env.example` at the repository root.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -32,6 +33,48 @@ export interface PlatformConfig {
   readonly supergraphPath: string;
   readonly outageFeedUrl: string | undefined;
   readonly outageSyncIntervalMs: number;
+  /** The only directory under which sync sources may read `file:` URLs; undefined refuses them all. */
+  readonly syncFileRoot: string | undefined;
+  /** How long environment readings are kept; a TTL index on the readings' time removes older ones. */
+  readonly readingsRetentionDays: number;
+  /** Operation limits the gateway enforces before planning; see gateway/src/limits/. */
+  readonly gatewayLimits: GatewayLimitsConfig;
+  /** A persisted-query manifest (Apollo's format) of trusted documents; undefined: none. */
+  readonly trustedDocumentsPath: string | undefined;
+  /** Refuse every operation that is not in the trusted documents (production safelisting). */
+  readonly requireTrustedDocuments: boolean;
+  /** Requests per window; 0 turns the limit off. Counted in Redis across gateway instances. */
+  readonly rateLimitPerIp: number;
+  readonly rateLimitPerApiKey: number;
+  readonly rateLimitWindowSeconds: number;
+  /** How many reverse proxies in front of the gateway append to X-Forwarded-For; 0 trusts none. */
+  readonly trustedProxyHops: number;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  readonly metricsToken: string | undefined;
+  /** How the gateway treats slow, failing or misbehaving subgraphs; see gateway/src/resilience/. */
+  readonly gatewayResilience: GatewayResilienceConfig;
+}
+
+export interface GatewayResilienceConfig {
+  /** Longest wait for one subgraph call (headers and body), unless the subgraph has its own below. */
+  readonly subgraphTimeoutMs: number;
+  /** Per-subgraph overrides of `subgraphTimeoutMs`, by subgraph name. */
+  readonly subgraphTimeouts: Readonly<Record<string, number>>;
+  /** Largest subgraph answer the gateway reads; a bigger one fails that subgraph's fields. */
+  readonly subgraphMaxResponseBytes: number;
+  /** How often the supergraph file is checked for changes besides file-system events; 0: never reloaded. */
+  readonly supergraphPollMs: number;
+  /** Gateway processes on this machine (node cluster); 1 runs without a cluster. 0 in the variable means one per CPU. */
+  readonly workers: number;
+}
+
+export interface GatewayLimitsConfig {
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+  readonly maxRootFields: number;
+  readonly maxCost: number;
+  readonly maxTokens: number;
+  readonly maxBodyBytes: number;
 }
 
 /** Every environment variable the platform reads; `.env.example` documents each (a test checks it). */
@@ -56,6 +99,26 @@ export const CONFIG_VARIABLES = [
   "SUPERGRAPH_PATH",
   "OUTAGE_FEED_URL",
   "OUTAGE_SYNC_INTERVAL_MS",
+  "SYNC_FILE_ROOT",
+  "READINGS_RETENTION_DAYS",
+  "GATEWAY_MAX_DEPTH",
+  "GATEWAY_MAX_ALIASES",
+  "GATEWAY_MAX_ROOT_FIELDS",
+  "GATEWAY_MAX_COST",
+  "GATEWAY_MAX_TOKENS",
+  "GATEWAY_MAX_BODY_BYTES",
+  "GATEWAY_TRUSTED_DOCUMENTS",
+  "GATEWAY_REQUIRE_TRUSTED_DOCUMENTS",
+  "GATEWAY_RATE_LIMIT_PER_IP",
+  "GATEWAY_RATE_LIMIT_PER_API_KEY",
+  "GATEWAY_RATE_LIMIT_WINDOW_SECONDS",
+  "GATEWAY_TRUSTED_PROXY_HOPS",
+  "GATEWAY_METRICS_TOKEN",
+  "GATEWAY_SUBGRAPH_TIMEOUT_MS",
+  "GATEWAY_SUBGRAPH_TIMEOUTS",
+  "GATEWAY_SUBGRAPH_MAX_RESPONSE_BYTES",
+  "GATEWAY_SUPERGRAPH_POLL_MS",
+  "GATEWAY_WORKERS",
 ] as const;
 
 export const MIN_SECRET_LENGTH = 32;
@@ -114,6 +177,57 @@ const url = (protocols: readonly string[]) =>
 const optionalUrl = (protocols: readonly string[]) =>
   z.preprocess((value) => (value === "" ? undefined : value), url(protocols).optional());
 
+const count = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    (value) => (value === "" || value === undefined ? fallback : value),
+    z.coerce.number().int("must be an integer").min(min, `must be ${min}–${max}`).max(max, `must be ${min}–${max}`),
+  );
+
+const optionalCount = (min: number, max: number) =>
+  z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.coerce.number().int("must be an integer").min(min, `must be ${min}–${max}`).max(max, `must be ${min}–${max}`).optional(),
+  );
+
+/**
+ * Rate limits when unset: on in production; off elsewhere, where load tests, benchmarks and parallel
+ * test suites share one address and one Redis.
+ */
+export const PRODUCTION_RATE_LIMITS = Object.freeze({ perIp: 600, perApiKey: 3_000 });
+
+const flag = (fallback: boolean) =>
+  z.preprocess(
+    (value) => (value === "" || value === undefined ? String(fallback) : value),
+    z.enum(["true", "false"], { message: "must be true or false" }).transform((value) => value === "true"),
+  );
+
+/** Subgraph timeouts are 1 ms – 10 min: beyond that a caller has long given up. */
+const MAX_SUBGRAPH_TIMEOUT_MS = 600_000;
+
+/**
+ * `name=ms` pairs separated by commas (`city=5000,business=2000`): one variable for any number of
+ * subgraphs, since subgraph names come from the supergraph and cannot each have a declared variable.
+ */
+const subgraphTimeouts = z.preprocess(
+  (value) => (value === undefined ? "" : value),
+  z.string().transform((value, context) => {
+    const timeouts: Record<string, number> = {};
+    for (const entry of value.split(",").map((part) => part.trim()).filter((part) => part !== "")) {
+      const match = /^([A-Za-z_][A-Za-z0-9_-]*)=(\d+)$/.exec(entry);
+      const timeoutMs = match === null ? Number.NaN : Number(match[2]);
+      if (match === null || timeoutMs < 1 || timeoutMs > MAX_SUBGRAPH_TIMEOUT_MS) {
+        context.addIssue({
+          code: "custom",
+          message: `"${entry}" is not name=milliseconds (1–${MAX_SUBGRAPH_TIMEOUT_MS}), e.g. city=5000,business=2000`,
+        });
+        return z.NEVER;
+      }
+      timeouts[match[1]!] = timeoutMs;
+    }
+    return timeouts;
+  }),
+);
+
 const environmentSchema = z.object({
   NODE_ENV: z.preprocess(
     (value) => (value === "" || value === undefined ? "development" : value),
@@ -156,6 +270,35 @@ const environmentSchema = z.object({
     (value) => (value === "" || value === undefined ? 300_000 : value),
     z.coerce.number().int("must be an integer").min(1_000, "must be at least 1000 (ms)"),
   ),
+  SYNC_FILE_ROOT: optionalText,
+  // Daily means and their alerts need at least the previous days; past about 30 years the TTL in
+  // seconds would no longer be a 32-bit number, which MongoDB requires of expireAfterSeconds.
+  READINGS_RETENTION_DAYS: z.preprocess(
+    (value) => (value === "" || value === undefined ? 400 : value),
+    z.coerce.number().int("must be an integer").min(2, "must be 2–10000 (days)").max(10_000, "must be 2–10000 (days)"),
+  ),
+  GATEWAY_MAX_DEPTH: count(15, 1, 1_000),
+  GATEWAY_MAX_ALIASES: count(30, 0, 100_000),
+  GATEWAY_MAX_ROOT_FIELDS: count(20, 1, 10_000),
+  GATEWAY_MAX_COST: count(50_000, 1, 1_000_000_000),
+  GATEWAY_MAX_TOKENS: count(5_000, 100, 1_000_000),
+  GATEWAY_MAX_BODY_BYTES: count(1024 * 1024, 1024, 64 * 1024 * 1024),
+  GATEWAY_TRUSTED_DOCUMENTS: optionalText,
+  GATEWAY_REQUIRE_TRUSTED_DOCUMENTS: flag(false),
+  // Unset, they depend on NODE_ENV (see loadConfig): on in production, off for development and tests.
+  GATEWAY_RATE_LIMIT_PER_IP: optionalCount(0, 10_000_000),
+  GATEWAY_RATE_LIMIT_PER_API_KEY: optionalCount(0, 10_000_000),
+  GATEWAY_RATE_LIMIT_WINDOW_SECONDS: count(60, 1, 86_400),
+  GATEWAY_TRUSTED_PROXY_HOPS: count(0, 0, 10),
+  GATEWAY_METRICS_TOKEN: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.string().min(16, "must be at least 16 characters").optional(),
+  ),
+  GATEWAY_SUBGRAPH_TIMEOUT_MS: count(10_000, 1, MAX_SUBGRAPH_TIMEOUT_MS),
+  GATEWAY_SUBGRAPH_TIMEOUTS: subgraphTimeouts,
+  GATEWAY_SUBGRAPH_MAX_RESPONSE_BYTES: count(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  GATEWAY_SUPERGRAPH_POLL_MS: count(5_000, 0, 3_600_000),
+  GATEWAY_WORKERS: count(1, 0, 256),
 });
 
 let developmentSecretWarned = false;
@@ -182,6 +325,9 @@ export function loadConfig(
   const values = parsed.data;
   const identitySecret = checkSecret("IDENTITY_SECRET", values.IDENTITY_SECRET, values.NODE_ENV, issues);
   const jwtSecret = checkSecret("JWT_SECRET", values.JWT_SECRET, values.NODE_ENV, issues);
+  if (values.GATEWAY_REQUIRE_TRUSTED_DOCUMENTS && values.GATEWAY_TRUSTED_DOCUMENTS === undefined) {
+    issues.push({ variable: "GATEWAY_REQUIRE_TRUSTED_DOCUMENTS", reason: "needs GATEWAY_TRUSTED_DOCUMENTS (the manifest of trusted documents)" });
+  }
   if (issues.length > 0) throw new ConfigError(issues);
 
   const usesDevelopmentSecret = values.IDENTITY_SECRET === undefined || values.JWT_SECRET === undefined;
@@ -219,6 +365,32 @@ export function loadConfig(
         : resolve(values.SUPERGRAPH_PATH),
     outageFeedUrl: values.OUTAGE_FEED_URL,
     outageSyncIntervalMs: values.OUTAGE_SYNC_INTERVAL_MS,
+    syncFileRoot: values.SYNC_FILE_ROOT === undefined ? undefined : resolve(values.SYNC_FILE_ROOT),
+    readingsRetentionDays: values.READINGS_RETENTION_DAYS,
+    gatewayLimits: Object.freeze({
+      maxDepth: values.GATEWAY_MAX_DEPTH,
+      maxAliases: values.GATEWAY_MAX_ALIASES,
+      maxRootFields: values.GATEWAY_MAX_ROOT_FIELDS,
+      maxCost: values.GATEWAY_MAX_COST,
+      maxTokens: values.GATEWAY_MAX_TOKENS,
+      maxBodyBytes: values.GATEWAY_MAX_BODY_BYTES,
+    }),
+    trustedDocumentsPath:
+      values.GATEWAY_TRUSTED_DOCUMENTS === undefined ? undefined : resolve(values.GATEWAY_TRUSTED_DOCUMENTS),
+    requireTrustedDocuments: values.GATEWAY_REQUIRE_TRUSTED_DOCUMENTS,
+    rateLimitPerIp: values.GATEWAY_RATE_LIMIT_PER_IP ?? (values.NODE_ENV === "production" ? PRODUCTION_RATE_LIMITS.perIp : 0),
+    rateLimitPerApiKey:
+      values.GATEWAY_RATE_LIMIT_PER_API_KEY ?? (values.NODE_ENV === "production" ? PRODUCTION_RATE_LIMITS.perApiKey : 0),
+    rateLimitWindowSeconds: values.GATEWAY_RATE_LIMIT_WINDOW_SECONDS,
+    trustedProxyHops: values.GATEWAY_TRUSTED_PROXY_HOPS,
+    metricsToken: values.GATEWAY_METRICS_TOKEN,
+    gatewayResilience: Object.freeze({
+      subgraphTimeoutMs: values.GATEWAY_SUBGRAPH_TIMEOUT_MS,
+      subgraphTimeouts: Object.freeze(values.GATEWAY_SUBGRAPH_TIMEOUTS),
+      subgraphMaxResponseBytes: values.GATEWAY_SUBGRAPH_MAX_RESPONSE_BYTES,
+      supergraphPollMs: values.GATEWAY_SUPERGRAPH_POLL_MS,
+      workers: values.GATEWAY_WORKERS === 0 ? availableParallelism() : values.GATEWAY_WORKERS,
+    }),
   });
 }
 

@@ -72,3 +72,20 @@ export {
   type DelayedJobQueueOptions,
 } from "./delayed-jobs.js";
 export { createShutdown, DEFAULT_SHUTDOWN_TIMEOUT_MS, type Shutdown, type ShutdownOptions } from "./shutdown.js";
+export {
+  CHANGE_EVENT_TYPES,
+  DEFAULT_CHANGE_STREAM_MAX_LENGTH,
+  DEFAULT_PUBLISH_TIMEOUT_MS,
+  NO_CHANGE_EVENTS,
+  changeStreamKey,
+  createChangeEventPublisher,
+  isChangeEventId,
+  latestChangeEventId,
+  readChangeEvents,
+  type ChangeEvent,
+  type ChangeEventPublisher,
+  type ChangeEventPublisherOptions,
+  type ChangeEventType,
+  type ReadChangeEventsOptions,
+  type StoredChangeEvent,
+} from "./change-events.js";

@@ -9,6 +9,11 @@ export interface RedisConnectionOptions {
   name: string;
   /** BullMQ requires `maxRetriesPerRequest: null` on the connections its workers block on. */
   forBullmq?: boolean;
+  /**
+   * False fails commands at once while disconnected instead of queueing them until Redis is back:
+   * for callers that retry by themselves and must not hang (a blocking reader that has to close).
+   */
+  offlineQueue?: boolean;
 }
 
 /**
@@ -19,6 +24,7 @@ export function createRedisConnection(config: Pick<PlatformConfig, "redisUrl">, 
   return new Redis(config.redisUrl, {
     connectionName: options.name,
     ...(options.forBullmq ? { maxRetriesPerRequest: null } : {}),
+    ...(options.offlineQueue === false ? { enableOfflineQueue: false } : {}),
   });
 }
 

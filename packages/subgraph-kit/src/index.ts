@@ -21,3 +21,12 @@ export {
   type SubgraphServerOptions,
 } from "./subgraph-server.js";
 export { createSubgraphLifecycle, type LaunchedServer, type SubgraphLifecycle } from "./subgraph-lifecycle.js";
+export {
+  startTracing,
+  defaultTracer,
+  incomingTraceContext,
+  injectTraceContext,
+  OTLP_ENDPOINT_VARIABLE,
+  type Tracing,
+  type TracingOptions,
+} from "./tracing.js";

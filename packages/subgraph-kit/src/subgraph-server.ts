@@ -17,9 +17,11 @@ import {
   type Identity,
   type Logger,
 } from "@situation/platform";
+import { SpanKind, SpanStatusCode, type Tracer } from "@opentelemetry/api";
 import type { GraphQLSchema } from "graphql";
 import type { SubgraphContext } from "./context.js";
 import { errorLoggingPlugin, MASKED_ERROR_MESSAGE, maskError } from "./error-masking.js";
+import { defaultTracer, incomingTraceContext } from "./tracing.js";
 
 export interface SubgraphServerOptions {
   /** The subgraph's name (`city`, `services`, …), in logs and in `/health`. */
@@ -34,6 +36,8 @@ export interface SubgraphServerOptions {
   context?: (base: SubgraphContext) => object | Promise<object>;
   /** Largest accepted request body; default 10 MiB (the gateway batches entity lookups). */
   maxBodyBytes?: number;
+  /** Traces each GraphQL request, continuing the gateway's `traceparent`; defaults to the API's global tracer. */
+  tracer?: Tracer;
 }
 
 export interface SubgraphServer {
@@ -62,6 +66,7 @@ class RequestBodyError extends Error {
 export async function startSubgraphServer(options: SubgraphServerOptions): Promise<SubgraphServer> {
   const logger = options.logger.child({ subgraph: options.name });
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const tracer = options.tracer ?? defaultTracer();
   const httpServer = createServer();
   // Longer than the gateway's keep-alive, so that the gateway never reuses a socket we are closing.
   httpServer.keepAliveTimeout = 65_000;
@@ -85,12 +90,31 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   await apollo.start();
 
   httpServer.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    traced(request, response);
     handle(request, response).catch((error: unknown) => {
       logger.error({ err: error }, "request handling failed");
       if (!response.headersSent) sendGraphQLError(response, 500, MASKED_ERROR_MESSAGE, ErrorCode.INTERNAL_SERVER_ERROR);
       else response.destroy();
     });
   });
+
+  /** A server span per GraphQL request, the child of the gateway's fetch span when it sent `traceparent`. */
+  function traced(request: IncomingMessage, response: ServerResponse): void {
+    const path = (request.url ?? "/").split("?", 1)[0];
+    if (path !== GRAPHQL_PATH) return;
+    const span = tracer.startSpan(
+      `${request.method ?? "GET"} ${GRAPHQL_PATH}`,
+      { kind: SpanKind.SERVER, attributes: { "http.request.method": request.method ?? "GET", "url.path": GRAPHQL_PATH, "subgraph.name": options.name } },
+      incomingTraceContext(request.headers),
+    );
+    const end = () => {
+      span.setAttribute("http.response.status_code", response.statusCode);
+      if (response.statusCode >= 500 || !response.writableFinished) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    };
+    // "close" follows "finish", and also comes alone when the connection drops before an answer.
+    response.once("close", end);
+  }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? "/", "http://subgraph.invalid");
