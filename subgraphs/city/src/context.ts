@@ -5,6 +5,8 @@ import type { RequestReportRepository } from "./reports/request-report.repositor
 import type { ServiceCategoryRepository } from "./service-catalog/service-catalog.repository.js";
 import type { EscalationScheduler } from "./service-request/escalation-scheduler.js";
 import type { ServiceRequestRepository } from "./service-request/service-request.repository.js";
+import type { SyncQuarantineRepository, SyncRunRepository } from "./sync-source/sync-run.repository.js";
+import type { SyncSourceRepository } from "./sync-source/sync-source.repository.js";
 
 /** What every resolver of this subgraph receives: the kit's identity and logger, plus our repositories. */
 export interface CityContext extends SubgraphContext {
@@ -15,4 +17,7 @@ export interface CityContext extends SubgraphContext {
   serviceRequests: ServiceRequestRepository;
   /** Arms and disarms requests' escalations; a no-op unless the server was given one. */
   escalations: EscalationScheduler;
+  syncSources: SyncSourceRepository;
+  syncRuns: SyncRunRepository;
+  syncQuarantine: SyncQuarantineRepository;
 }

@@ -3,12 +3,14 @@ import "reflect-metadata";
 import {
   checkRedis,
   connectMongo,
+  createChangeEventPublisher,
   createDelayedJobQueue,
   createLogger,
   createShutdown,
   loadConfig,
   type Logger,
 } from "@situation/platform";
+import { startTracing } from "@situation/subgraph-kit";
 import { seedDistrictsIfEmpty } from "./district/district.seed.js";
 import { seedServiceCatalogIfEmpty } from "./service-catalog/service-catalog.seed.js";
 import { createCityServer } from "./server.js";
@@ -18,6 +20,7 @@ import {
   REQUEST_ESCALATION_QUEUE,
   type EscalationScheduler,
 } from "./service-request/escalation-scheduler.js";
+import { createSyncScheduler } from "./sync-source/sync-scheduler.js";
 
 /** How long intake waits for Redis before it goes on without the job; the worker's sweep catches up. */
 const SCHEDULE_TIMEOUT_MS = 2_000;
@@ -28,6 +31,9 @@ const shutdown = createShutdown(logger);
 shutdown.listen();
 
 try {
+  // Registered first so it closes last, flushing the spans of the requests drained before it.
+  const tracing = startTracing({ serviceName: "city", logger, registerGlobally: true });
+  shutdown.add("tracing", () => tracing.close());
   // Fails fast, saying how to start Redis, instead of every intake waiting for it.
   await checkRedis(config.redisUrl);
   const mongo = await connectMongo(config, { logger });
@@ -45,7 +51,13 @@ try {
       bestEffort(logger, "schedule", requestId, escalationQueue.schedule(escalationJobId(requestId), at, { requestId })),
     cancel: (requestId) => bestEffort(logger, "cancel", requestId, escalationQueue.cancel(escalationJobId(requestId))),
   };
-  const server = createCityServer({ config, mongo, logger, escalations });
+  // Sync sources' schedules and run-now jobs: the workers' queue, written after each source's save.
+  const syncScheduler = createSyncScheduler({ config, logger });
+  shutdown.add("sync scheduler", () => syncScheduler.close());
+  // Like the queue: closes after the server, once no request can write any more.
+  const events = createChangeEventPublisher({ config, logger });
+  shutdown.add("change events", () => events.close());
+  const server = createCityServer({ config, mongo, logger, escalations, syncScheduler, events });
   await server.repositories.ensureIndexes();
   await seedDistrictsIfEmpty(server.repositories.districts, logger);
   // After the districts: the catalog's routing rules name districts.

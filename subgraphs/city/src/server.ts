@@ -1,10 +1,11 @@
 import "reflect-metadata";
-import type { Logger, MongoConnection, PlatformConfig } from "@situation/platform";
+import type { ChangeEventPublisher, Logger, MongoConnection, PlatformConfig } from "@situation/platform";
 import { createSubgraphLifecycle, startSubgraphServer } from "@situation/subgraph-kit";
 import type { CityContext } from "./context.js";
 import { openCityRepositories, type CityRepositories } from "./repositories.js";
 import { buildCitySchema } from "./schema.js";
 import { NO_ESCALATIONS, type EscalationScheduler } from "./service-request/escalation-scheduler.js";
+import type { SyncScheduler } from "./sync-source/sync-scheduler.js";
 
 export interface CityServerOptions {
   config: Pick<PlatformConfig, "host" | "cityPort" | "identitySecret">;
@@ -17,6 +18,10 @@ export interface CityServerOptions {
   now?: () => Date;
   /** Arms a request's escalation on intake and disarms it when it is done; none when absent. */
   escalations?: EscalationScheduler;
+  /** Applies sync sources' schedules and queues their runs; without one, run-now and backfill fail. */
+  syncScheduler?: SyncScheduler;
+  /** Where request change events go; the caller owns (and closes) it. None when absent. */
+  events?: ChangeEventPublisher;
 }
 
 export interface CityServer {
@@ -35,6 +40,9 @@ export function createCityServer(options: CityServerOptions): CityServer {
   const repositories = openCityRepositories(options.mongo, {
     ...(options.now ? { now: options.now } : {}),
     ...(options.databaseName ? { databaseName: options.databaseName } : {}),
+    ...(options.syncScheduler ? { syncScheduler: options.syncScheduler } : {}),
+    ...(options.events ? { events: options.events } : {}),
+    logger,
   });
   const lifecycle = createSubgraphLifecycle("city", async () => {
     await repositories.ensureIndexes();
@@ -53,6 +61,9 @@ export function createCityServer(options: CityServerOptions): CityServer {
         serviceCategories: repositories.serviceCategories,
         serviceRequests: repositories.serviceRequests,
         escalations: options.escalations ?? NO_ESCALATIONS,
+        syncSources: repositories.syncSources,
+        syncRuns: repositories.syncRuns,
+        syncQuarantine: repositories.syncQuarantine,
       }),
     });
     logger.info({ url: server.url }, "city subgraph listening");

@@ -42,6 +42,8 @@ export interface ContactDocument {
   /** The service request (its `_id`) the contact concerned, if any. */
   requestId?: string;
   note?: string;
+  /** Set while the contact is not yet recorded as its request's first contact (ContactRepository.log); internal. */
+  firstContactPending?: true;
 }
 
 @ObjectType({ description: "One logged contact with a citizen: a call, an e-mail, a visit" })

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { UserInputError } from "@situation/platform";
 import type { Collection, Db, Filter } from "mongodb";
+import type { FirstContact } from "../service-request/service-request.model.js";
 import {
   CONTACT_CHANNELS,
   CONTACT_OUTCOMES,
@@ -12,6 +13,12 @@ import {
 } from "./contact.model.js";
 
 export const CONTACTS_COLLECTION = "contacts";
+/** One document per one-off data migration that has completed: `{ _id, completedAt }`. */
+export const MIGRATIONS_COLLECTION = "migrations";
+/** The migration that records the first contact of every request from the contacts logged before it. */
+export const FIRST_CONTACT_MIGRATION = "contact-log.first-contact";
+/** Requests updated per round trip when recording first contacts in bulk. */
+const FIRST_CONTACT_BATCH = 1000;
 
 export const MAX_AGENT_LENGTH = 200;
 export const MAX_NOTE_LENGTH = 2000;
@@ -35,11 +42,13 @@ export interface LogContactFields {
 }
 
 /**
- * Whether a service request exists. The `serviceRequests` collection belongs to the service-request
- * feature; the contact log only asks this one question of it.
+ * What the contact log needs of the service requests. The `serviceRequests` collection belongs to the
+ * service-request feature; the contact log asks whether a request exists, and has each request's first
+ * contact recorded there (ServiceRequestRepository.recordFirstContacts: atomic, idempotent, earliest wins).
  */
 export interface RequestLookup {
   exists(requestId: string): Promise<boolean>;
+  recordFirstContacts(contacts: ReadonlyArray<{ requestId: string; contact: FirstContact }>): Promise<void>;
 }
 
 export interface ContactPageRequest {
@@ -69,7 +78,7 @@ export class ContactRepository {
   readonly collection: Collection<ContactDocument>;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly requests: RequestLookup,
     private readonly now: () => Date = () => new Date(),
   ) {
@@ -77,17 +86,74 @@ export class ContactRepository {
   }
 
   /**
-   * `at` (newest first, with `_id` as the tie-break) serves the archive's pages and the reports' period
-   * filter; `requestId, at` finds a request's first contact for first-contact resolution.
+   * `at` (newest first, with `_id` as the tie-break) serves the archive's pages; `requestId, at` a
+   * request's contacts; the sparse `firstContactPending` finds the few contacts whose first-contact
+   * recording was interrupted. Then completes those, and once per database records the first contact
+   * of every request from the contacts logged before first contacts were recorded (idempotent, so two
+   * processes starting together do no harm).
    */
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndexes([
       { key: { at: -1, _id: -1 }, name: "at_desc_id_desc" },
       { key: { requestId: 1, at: 1 }, name: "requestId_at" },
+      { key: { firstContactPending: 1 }, name: "firstContactPending", sparse: true },
     ]);
+    await this.recordPendingFirstContacts();
+    await this.backfillFirstContacts();
   }
 
-  /** Checks every field, then writes the contact; bad input writes nothing. */
+  /**
+   * Records the first contacts of contacts logged with `firstContactPending` (a process stopped between
+   * inserting the contact and recording it on its request). Returns how many it completed.
+   */
+  async recordPendingFirstContacts(): Promise<number> {
+    let completed = 0;
+    for (;;) {
+      const pending = await this.collection
+        .find({ firstContactPending: true }, { projection: { _id: 1, at: 1, outcome: 1, requestId: 1 } })
+        .limit(FIRST_CONTACT_BATCH)
+        .toArray();
+      if (pending.length === 0) return completed;
+      await this.requests.recordFirstContacts(
+        pending.flatMap((contact) =>
+          typeof contact.requestId === "string" && contact.at instanceof Date ? [{ requestId: contact.requestId, contact: firstContactOf(contact) }] : [],
+        ),
+      );
+      await this.collection.updateMany({ _id: { $in: pending.map((contact) => contact._id) } }, { $unset: { firstContactPending: "" } });
+      completed += pending.length;
+    }
+  }
+
+  /**
+   * The one-off migration: each request's earliest contact (by `at`, then `_id`, as the reports define
+   * it; contacts without a date `at` never were first) recorded on the request, then the migration
+   * marked done so later starts skip it. Returns whether it ran.
+   */
+  async backfillFirstContacts(): Promise<boolean> {
+    const migrations = this.db.collection<{ _id: string; completedAt: Date }>(MIGRATIONS_COLLECTION);
+    if ((await migrations.findOne({ _id: FIRST_CONTACT_MIGRATION })) !== null) return false;
+    const firsts = this.collection.aggregate<{ _id: string; first: FirstContact }>([
+      { $match: { requestId: { $type: "string" }, at: { $type: "date" } } },
+      { $group: { _id: "$requestId", first: { $top: { sortBy: { at: 1, _id: 1 }, output: { at: "$at", contactId: "$_id", outcome: "$outcome" } } } } },
+    ]);
+    let batch: { requestId: string; contact: FirstContact }[] = [];
+    for await (const { _id, first } of firsts) {
+      batch.push({ requestId: _id, contact: first });
+      if (batch.length === FIRST_CONTACT_BATCH) {
+        await this.requests.recordFirstContacts(batch);
+        batch = [];
+      }
+    }
+    await this.requests.recordFirstContacts(batch);
+    await migrations.updateOne({ _id: FIRST_CONTACT_MIGRATION }, { $setOnInsert: { completedAt: this.now() } }, { upsert: true });
+    return true;
+  }
+
+  /**
+   * Checks every field, then writes the contact; bad input writes nothing. A contact about a request is
+   * written with `firstContactPending`, recorded as the request's first contact if it is the earliest,
+   * and then cleared: should the process stop in between, ensureIndexes completes it at the next start.
+   */
   async log(fields: LogContactFields, caller: { subject: string }): Promise<Contact> {
     const now = this.now();
     const document: ContactDocument = {
@@ -104,6 +170,7 @@ export class ContactRepository {
         throw new UserInputError(`requestId: there is no service request ${JSON.stringify(requestId)}`, { field: "requestId" });
       }
       document.requestId = requestId;
+      document.firstContactPending = true;
     }
     const note = fields.note?.trim();
     if (note !== undefined && note !== "") {
@@ -113,6 +180,10 @@ export class ContactRepository {
       document.note = note;
     }
     await this.collection.insertOne(document);
+    if (document.requestId !== undefined) {
+      await this.requests.recordFirstContacts([{ requestId: document.requestId, contact: firstContactOf(document) }]);
+      await this.collection.updateOne({ _id: document._id }, { $unset: { firstContactPending: "" } });
+    }
     return toContact(document);
   }
 
@@ -146,6 +217,10 @@ export class ContactRepository {
       hasNextPage: documents.length > request.first,
     };
   }
+}
+
+function firstContactOf(contact: Pick<ContactDocument, "_id" | "at" | "outcome">): FirstContact {
+  return { at: contact.at, contactId: contact._id, outcome: contact.outcome };
 }
 
 function checkAgent(value: unknown): string {

@@ -89,11 +89,13 @@ let url: string;
 
 beforeAll(async () => {
   store = await startTestStore();
-  server = createCityServer({ config: store.config, mongo: store.mongo, logger: store.logger, port: 0, databaseName: store.databaseName });
-  url = await server.start();
+  // Stored before the server starts, as in a database that predates recorded first contacts: the
+  // start's one-off migration records each request's first contact from these contacts.
   const db = store.mongo.db(store.databaseName);
   await db.collection(SERVICE_REQUESTS_COLLECTION).insertMany(REQUESTS as never[]);
   await db.collection("contacts").insertMany(CONTACTS as never[]);
+  server = createCityServer({ config: store.config, mongo: store.mongo, logger: store.logger, port: 0, databaseName: store.databaseName });
+  url = await server.start();
 });
 
 afterAll(async () => {

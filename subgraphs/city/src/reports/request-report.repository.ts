@@ -1,17 +1,17 @@
 /**
- * The contact center's reports, computed by aggregation pipelines in the database: one over
- * `serviceRequests` (volume, response and resolution times, SLA compliance, backlog) and one over
- * `contacts` (first-contact resolution), each returning one small document per group. Neither loads
- * requests or contacts into this process.
+ * The contact center's reports, computed by one aggregation pipeline over `serviceRequests` in the
+ * database (volume, response and resolution times, SLA compliance, backlog, and first-contact
+ * resolution from each request's recorded first contact), returning one small document per group.
+ * Nothing loads requests or contacts into this process, and no report reads the contacts: the contact
+ * log records each request's first contact on the request as contacts are logged.
  *
- * Both pipelines start with `$match` followed directly by `$group`: MongoDB then reads only the fields
+ * The pipeline starts with `$match` followed directly by `$group`: MongoDB then reads only the fields
  * the group uses, and so does the embedded store. Percentiles are computed portably with `$push`,
  * `$sortArray` and `$arrayElemAt` (MongoDB 7.0's `$percentile` is approximate, and the embedded
  * store's may differ from it).
  */
 import { UserInputError } from "@situation/platform";
 import type { Collection, Db, Document } from "mongodb";
-import { CONTACTS_COLLECTION } from "../contact-log/contact.repository.js";
 import { ReportDimension, type RequestReportRow } from "./request-report.model.js";
 
 /** The service-request feature's collection (docs/contact-center.md); the reports only read it. */
@@ -36,6 +36,8 @@ export interface ReportedRequest {
   resolvedAt?: Date;
   closedAt?: Date;
   updatedAt: Date;
+  /** Recorded by the contact log: the earliest contact by `at`, then contact id. */
+  firstContact?: { at: Date; contactId: string; outcome: string };
 }
 
 const OPEN_STATUSES = ["received", "assigned", "in-progress", "waiting-for-citizen"] as const;
@@ -52,7 +54,8 @@ const GROUP_KEY: Readonly<Record<ReportDimension, string>> = {
  * Indexes the reports need on `serviceRequests`. The service-request feature may create the same keys;
  * default names (field_1) keep the two from conflicting, and a conflict is tolerated anyway.
  * `resolvedAt`, `closedAt` and `status, updatedAt` answer the backlog branches of the requests
- * pipeline's `$or`, so that a short period reads its own requests and the backlog, not every request.
+ * pipeline's `$or`, and `firstContact.at` its first-contact branch, so that a short period reads its
+ * own requests and the backlog, not every request.
  */
 const REQUEST_INDEXES: { key: Record<string, 1> }[] = [
   { key: { receivedAt: 1 } },
@@ -64,6 +67,7 @@ const REQUEST_INDEXES: { key: Record<string, 1> }[] = [
   { key: { "assignee.id": 1, receivedAt: 1 } },
   { key: { districtId: 1, receivedAt: 1 } },
   { key: { channel: 1, receivedAt: 1 } },
+  { key: { "firstContact.at": 1 } },
 ];
 
 // MongoDB's IndexOptionsConflict and IndexKeySpecsConflict: an equivalent index exists under another name.
@@ -76,11 +80,9 @@ export interface ReportPeriod {
 
 export class RequestReportRepository {
   private readonly requests: Collection<ReportedRequest>;
-  private readonly contacts: Collection<Document>;
 
   constructor(db: Db) {
     this.requests = db.collection<ReportedRequest>(SERVICE_REQUESTS_COLLECTION);
-    this.contacts = db.collection(CONTACTS_COLLECTION);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -92,35 +94,15 @@ export class RequestReportRepository {
         if (typeof code !== "number" || !INDEX_CONFLICT_CODES.has(code)) throw error;
       }
     }
-    // The contacts' indexes (`at`, `requestId, at`) are the contact log's: ContactRepository.ensureIndexes.
-  }
-
-  /** Whether any contact with a request was logged before `from`: firstContactPipeline's `earlier`. */
-  async contactsBefore(from: Date): Promise<boolean> {
-    return (await this.contacts.findOne({ at: { $lt: from }, requestId: { $type: "string" } }, { projection: { _id: 1 } })) !== null;
   }
 
   /** One row per group that has any figure, ordered by key (null first). */
   async requestReport(period: ReportPeriod, groupBy: ReportDimension): Promise<RequestReportRow[]> {
     const { from, to } = checkPeriod(period);
     const key = GROUP_KEY[groupBy];
-    const [requestRows, contactRows] = await Promise.all([
-      this.requests.aggregate<RequestFigures>(requestPipeline(from, to, key)).toArray(),
-      this.contactsBefore(from).then((earlier) => this.contacts.aggregate<ContactFigures>(firstContactPipeline(from, to, key, earlier)).toArray()),
-    ]);
-    const rows = new Map<string, RequestReportRow>();
-    const rowFor = (groupKey: string | null | undefined): RequestReportRow => {
-      const normalised = groupKey ?? null;
-      const mapKey = JSON.stringify(normalised);
-      let row = rows.get(mapKey);
-      if (row === undefined) {
-        row = emptyRow(normalised);
-        rows.set(mapKey, row);
-      }
-      return row;
-    };
-    for (const figures of requestRows) {
-      const row = rowFor(figures._id);
+    const requestRows = await this.requests.aggregate<RequestFigures>(requestPipeline(from, to, key)).toArray();
+    const rows = requestRows.map((figures): RequestReportRow => {
+      const row = emptyRow(figures._id ?? null);
       row.volume = figures.volume;
       row.firstResponseMedianHours = hours(figures.firstResponseMedian);
       row.firstResponseP90Hours = hours(figures.firstResponseP90);
@@ -129,13 +111,11 @@ export class RequestReportRepository {
       row.slaCompliance = figures.slaDecided > 0 ? ratio(figures.slaMet / figures.slaDecided) : null;
       row.backlog = figures.backlog;
       row.backlogMedianAgeHours = hours(figures.backlogMedianAge);
-    }
-    for (const figures of contactRows) {
-      const row = rowFor(figures._id);
       row.firstContacts = figures.firstContacts;
       row.firstContactResolution = figures.firstContacts > 0 ? ratio(figures.resolvedOnFirst / figures.firstContacts) : null;
-    }
-    return [...rows.values()]
+      return row;
+    });
+    return rows
       .filter((row) => row.volume > 0 || row.backlog > 0 || row.firstContacts > 0)
       .sort((a, b) => (a.key === b.key ? 0 : a.key === null ? -1 : b.key === null ? 1 : a.key < b.key ? -1 : 1));
   }
@@ -152,10 +132,6 @@ interface RequestFigures {
   slaDecided: number;
   backlog: number;
   backlogMedianAge: number | null;
-}
-
-interface ContactFigures {
-  _id: string | null;
   firstContacts: number;
   resolvedOnFirst: number;
 }
@@ -183,14 +159,23 @@ function checkPeriod({ from, to }: ReportPeriod): ReportPeriod {
  *   at or after `to`, or rejected at or after `to` (a rejected request's updatedAt is its rejection, since
  *   rejected is final). A request resolved before `to` and reopened after it counts as open (its status
  *   is open now); the contract keeps no history fields that would say otherwise without the audit;
- * - backlog age: to - receivedAt of the backlog.
+ * - backlog age: to - receivedAt of the backlog;
+ * - first-contact resolution: a request's first contact is its earliest logged contact (by `at`, then
+ *   `_id`), recorded on the request as `firstContact` by the contact log. Its earliest contact before
+ *   `to` is that one if it lies before `to` (and there is none otherwise), so the denominator
+ *   (firstContacts) is the requests whose first contact lies in the period, whenever they were received,
+ *   and the numerator (resolvedOnFirst) those of them whose first contact's outcome is "resolved".
+ *   Contacts without a request are not counted (nothing groups them), and a request's group is its own,
+ *   so every figure in a row concerns the same requests.
  * Figures are as at `to`: events after `to` do not count, so a past period's report does not change.
- * Exported, like `firstContactPipeline`, for the benchmark, which times each pipeline on its own.
+ * Exported for the benchmark, which times the pipeline on its own.
  */
 export function requestPipeline(from: Date, to: Date, key: string): Document[] {
-  const inPeriod = { $gte: ["$receivedAt", { $literal: from }] };
   // Missing and null compare below every date in aggregation, so `$lt: [missing, to]` alone would be true.
   const before = (field: string, moment: Date) => ({ $and: [{ $eq: [{ $type: field }, "date"] }, { $lt: [field, { $literal: moment }] }] });
+  // The $match admits requests received after `to` for their first contact only; the other figures skip them.
+  const receivedByTo = before("$receivedAt", to);
+  const inPeriod = { $and: [{ $gte: ["$receivedAt", { $literal: from }] }, receivedByTo] };
   const end = {
     $switch: {
       branches: [
@@ -201,47 +186,48 @@ export function requestPipeline(from: Date, to: Date, key: string): Document[] {
     },
   };
   const resolvedByTo = { $and: [{ $in: ["$status", ["resolved", "closed"]] }, before("$$end", to)] };
-  const openAtTo = { $not: [before("$$end", to)] };
+  const openAtTo = { $and: [receivedByTo, { $not: [before("$$end", to)] }] };
+  const firstContactInPeriod = { $and: [before("$firstContact.at", to), { $gte: ["$firstContact.at", { $literal: from }] }] };
   const hoursSince = (later: unknown, earlier: unknown) => ({ $divide: [{ $subtract: [later, earlier] }, HOUR_MS] });
   const pushWhen = (condition: unknown, value: unknown) => ({ $push: { $cond: [condition, value, null] } });
+  const countWhen = (condition: unknown) => ({ $sum: { $cond: [condition, 1, 0] } });
   const withEnd = (expression: unknown) => ({ $let: { vars: { end }, in: expression } });
 
   return [
     {
       $match: {
-        receivedAt: { $lt: to },
-        // The period's requests, and older ones that may be in the backlog at `to`.
+        // A superset of the requests the figures count (the $group re-checks every condition), as one
+        // flat $or whose branches each have an index (REQUEST_INDEXES), so that a short period reads its
+        // own requests, the backlog and its first contacts rather than the collection. In the resolvedAt
+        // and closedAt branches two indexes answer a range; the planner reads the narrower interval
+        // (the few requests resolved or closed after `to`), not every request received before it.
         $or: [
-          { receivedAt: { $gte: from } },
-          { status: { $in: [...OPEN_STATUSES] } },
-          { resolvedAt: { $gte: to } },
-          { closedAt: { $gte: to } },
-          { status: "rejected", updatedAt: { $gte: to } },
+          // The period's requests,
+          { receivedAt: { $gte: from, $lt: to } },
+          // older ones that may be in the backlog at `to`,
+          { status: { $in: [...OPEN_STATUSES] }, receivedAt: { $lt: to } },
+          { resolvedAt: { $gte: to }, receivedAt: { $lt: to } },
+          { closedAt: { $gte: to }, receivedAt: { $lt: to } },
+          { status: "rejected", updatedAt: { $gte: to }, receivedAt: { $lt: to } },
+          // and those whose first contact lies in the period, however old (or, logged ahead, however new).
+          { "firstContact.at": { $gte: from, $lt: to } },
         ],
       },
     },
     {
       $group: {
         _id: key,
-        volume: { $sum: { $cond: [inPeriod, 1, 0] } },
+        volume: countWhen(inPeriod),
         firstResponses: pushWhen({ $and: [inPeriod, before("$firstRespondedAt", to)] }, hoursSince("$firstRespondedAt", "$receivedAt")),
         resolutions: pushWhen(withEnd({ $and: [inPeriod, resolvedByTo] }), withEnd(hoursSince("$$end", "$receivedAt"))),
-        slaMet: {
-          $sum: {
-            $cond: [withEnd({ $and: [inPeriod, resolvedByTo, { $lte: ["$$end", "$resolutionDueAt"] }] }), 1, 0],
-          },
-        },
-        slaDecided: {
-          $sum: {
-            $cond: [
-              withEnd({ $and: [inPeriod, { $ne: ["$status", "rejected"] }, { $or: [resolvedByTo, before("$resolutionDueAt", to)] }] }),
-              1,
-              0,
-            ],
-          },
-        },
-        backlog: { $sum: { $cond: [withEnd(openAtTo), 1, 0] } },
+        slaMet: countWhen(withEnd({ $and: [inPeriod, resolvedByTo, { $lte: ["$$end", "$resolutionDueAt"] }] })),
+        slaDecided: countWhen(
+          withEnd({ $and: [inPeriod, { $ne: ["$status", "rejected"] }, { $or: [resolvedByTo, before("$resolutionDueAt", to)] }] }),
+        ),
+        backlog: countWhen(withEnd(openAtTo)),
         backlogAges: pushWhen(withEnd(openAtTo), hoursSince({ $literal: to }, "$receivedAt")),
+        firstContacts: countWhen(firstContactInPeriod),
+        resolvedOnFirst: countWhen({ $and: [firstContactInPeriod, { $eq: ["$firstContact.outcome", "resolved"] }] }),
       },
     },
     // Each list is sorted once, then read at each rank.
@@ -252,62 +238,13 @@ export function requestPipeline(from: Date, to: Date, key: string): Document[] {
         slaMet: 1,
         slaDecided: 1,
         backlog: 1,
+        firstContacts: 1,
+        resolvedOnFirst: 1,
         firstResponseMedian: nearestRank("$firstResponses", 0.5),
         firstResponseP90: nearestRank("$firstResponses", 0.9),
         resolutionMedian: nearestRank("$resolutions", 0.5),
         resolutionP90: nearestRank("$resolutions", 0.9),
         backlogMedianAge: nearestRank("$backlogAges", 0.5),
-      },
-    },
-  ];
-}
-
-/**
- * Over `contacts`, one document per group: first-contact resolution. A request's first contact is its
- * earliest logged contact (by `at`, then `_id`) at any time before `to`. The denominator is the requests
- * whose first contact lies in the period; the numerator those whose first contact's outcome is
- * "resolved". Contacts without a request are not counted (nothing groups them), and a request's group is
- * its own (its category, assignee, district or intake channel), so every figure in a row concerns the
- * same requests.
- *
- * Computed from the period's contacts alone: a request's contacts in the period give its first one
- * there, which is its first before `to` unless it has a contact before `from`, and then its first
- * contact is not in the period. `earlier` false says that no contact with a request precedes `from`
- * (RequestReportRepository.contactsBefore), so that there is nothing to look up; true looks each
- * request's contacts up through the `requestId, at` index and drops those with one before `from`.
- */
-export function firstContactPipeline(from: Date, to: Date, key: string, earlier = true): Document[] {
-  return [
-    { $match: { requestId: { $type: "string" }, at: { $gte: from, $lt: to } } },
-    {
-      $group: {
-        _id: "$requestId",
-        firstOutcome: { $top: { sortBy: { at: 1, _id: 1 }, output: "$outcome" } },
-      },
-    },
-    ...(earlier
-      ? [
-          { $lookup: { from: CONTACTS_COLLECTION, localField: "_id", foreignField: "requestId", as: "contacts" } },
-          // Missing and non-date `at` never compare below a date, as with the $match above.
-          { $match: { "contacts.at": { $not: { $lt: from } } } },
-        ]
-      : []),
-    {
-      $lookup: {
-        from: SERVICE_REQUESTS_COLLECTION,
-        localField: "_id",
-        foreignField: "_id",
-        as: "request",
-      },
-    },
-    // A contact whose request is gone has no group; it is left out rather than counted under null.
-    { $match: { "request.0": { $exists: true } } },
-    {
-      $group: {
-        // `key` is "$field"; over the joined array "$request.field" lists the request's value.
-        _id: { $first: `$request.${key.slice(1)}` },
-        firstContacts: { $sum: 1 },
-        resolvedOnFirst: { $sum: { $cond: [{ $eq: ["$firstOutcome", "resolved"] }, 1, 0] } },
       },
     },
   ];

@@ -53,6 +53,8 @@ export const AuditKind = {
   ASSIGNMENT: "assignment",
   ESCALATION: "escalation",
   DUPLICATE_LINK: "duplicate-link",
+  /** Fields of an imported request changed in the system it came from (ServiceRequestRepository.importExternal). */
+  IMPORT: "import",
 } as const;
 export type AuditKind = (typeof AuditKind)[keyof typeof AuditKind];
 
@@ -97,6 +99,33 @@ export interface ServiceRequestDocument {
   updatedAt: Date;
   /** Bumped by every change; the audit entry of version n has `_id` `<requestId>:<n>`. */
   version: number;
+  /**
+   * The request's earliest logged contact (by `at`, then contact `_id`), kept up to date by the contact
+   * log (ServiceRequestRepository.recordFirstContacts) so that first-contact resolution is read from the
+   * requests instead of re-derived from every contact. Not part of the request's versioned state.
+   */
+  firstContact?: FirstContact;
+  /**
+   * Set on a request imported from another system (an Open311 endpoint): its identity there, unique
+   * per source, and the hash of what was last imported from it (null until an import has finished),
+   * so that a re-import of the same content writes nothing. Provenance, not versioned state.
+   */
+  external?: ExternalReference;
+}
+
+export interface ExternalReference {
+  /** The provenance name of the sync source, e.g. `sync:<source id>`. */
+  source: string;
+  id: string;
+  contentHash: string | null;
+}
+
+/** A request's first contact, as stored on the request (docs/contact-center.md, "As built: the contact log"). */
+export interface FirstContact {
+  at: Date;
+  contactId: string;
+  /** The contact's outcome, as stored in `contacts` ("resolved", "request-created", ...). */
+  outcome: string;
 }
 
 /** An entry of the `requestAudit` collection: appended, never updated or deleted. */

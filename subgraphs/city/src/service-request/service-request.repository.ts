@@ -1,11 +1,12 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { ConflictError, NotFoundError, UserInputError } from "@situation/platform";
+import { ConflictError, NO_CHANGE_EVENTS, NotFoundError, UserInputError, type ChangeEventPublisher } from "@situation/platform";
 import { MongoServerError, type Collection, type Db, type Filter } from "mongodb";
 import type { DistrictRepository } from "../district/district.repository.js";
 import { parsePoint, type PointGeometry } from "../geo/geo-json.js";
-import { route, type Assignee, type RequestField } from "../service-catalog/service-catalog.model.js";
+import { route, type Assignee, type RequestField, type ServiceCategoryDocument } from "../service-catalog/service-catalog.model.js";
 import { checkAssignee, type ServiceCategoryRepository } from "../service-catalog/service-catalog.repository.js";
 import { inScope, type AccessScope } from "./access.js";
+import { requestEvent, requestEventType } from "./service-request-events.js";
 import {
   ALLOWED_TRANSITIONS,
   DONE_STATUSES,
@@ -16,6 +17,7 @@ import {
   type AuditEntry,
   type AuditKind,
   type ContactDetails,
+  type FirstContact,
   type RequestChannel,
   type RequestStatus,
   type ServiceRequestDocument,
@@ -60,6 +62,37 @@ export interface Page {
 }
 
 export type EscalationOutcome = "escalated" | "not-due" | "already-escalated" | "closed";
+
+/** The state another system reports for a request: Open311 knows only open and closed. */
+export type ImportedStatus = "open" | "resolved" | "closed";
+
+/** A request as another system (an Open311 endpoint) reports it, already mapped to the city's catalog. */
+export interface ExternalRequestImport {
+  externalId: string;
+  /** A hash of everything imported: equal to the one stored means nothing to write. */
+  contentHash: string;
+  categoryCode: string;
+  description: string;
+  location?: unknown;
+  address?: string | null;
+  attachments?: readonly string[] | null;
+  status: ImportedStatus;
+  /** The other system's note on its status, kept in the audit entry of a status change. */
+  statusNote?: string | null;
+  receivedAt: Date;
+  /** When the other system last changed it: the time of the status changes imported (within receivedAt..now). */
+  changedAt?: Date | null;
+  /** Its due time there, when it has one; otherwise the category's SLA counts from receivedAt. */
+  expectedAt?: Date | null;
+}
+
+export interface ImportResult {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** Records refused, naming the field of ExternalRequestImport at fault (`categoryCode`, `location`, `status`, ...). */
+  refused: { externalId: string; field: string; reason: string }[];
+}
 
 export interface RequestCounts {
   byStatus: { key: string; count: number }[];
@@ -127,6 +160,8 @@ export class ServiceRequestRepository {
       districts: Pick<DistrictRepository, "findContaining">;
       categories: Pick<ServiceCategoryRepository, "findByCode">;
       now?: () => Date;
+      /** Told about intake, status changes and escalations once written (docs/live-events.md); nobody when absent. */
+      events?: ChangeEventPublisher;
     },
   ) {
     this.collection = db.collection<ServiceRequestDocument>(SERVICE_REQUESTS_COLLECTION);
@@ -135,6 +170,10 @@ export class ServiceRequestRepository {
 
   private now(): Date {
     return this.dependencies.now?.() ?? new Date();
+  }
+
+  private get events(): ChangeEventPublisher {
+    return this.dependencies.events ?? NO_CHANGE_EVENTS;
   }
 
   async ensureIndexes(): Promise<void> {
@@ -147,7 +186,37 @@ export class ServiceRequestRepository {
       this.collection.createIndex({ categoryCode: 1, status: 1, receivedAt: -1 }, { name: "category_status_receivedAt" }),
       this.collection.createIndex({ overdue: 1, resolutionDueAt: 1 }, { name: "overdue_resolutionDueAt" }),
       this.#audit.createIndex({ requestId: 1, version: 1 }, { name: "requestId_version" }),
+      // Sparse: only imported requests have an external identity.
+      this.collection.createIndex({ "external.source": 1, "external.id": 1 }, { unique: true, sparse: true, name: "external_unique" }),
     ]);
+  }
+
+  /**
+   * Records contacts as their requests' first contact where each is earlier (by `at`, then contact id)
+   * than the one recorded, in one conditional update per request: the filter and the write are one
+   * atomic step, so concurrent contacts and contacts logged out of order leave the earliest, whatever
+   * the order the updates arrive in, and recording the same contact again changes nothing. Requests
+   * that do not exist are skipped. Leaves `version` and `updatedAt` alone: a contact is not a change
+   * of the request, and the versioned writers only `$set` their own fields, so neither overwrites the other.
+   */
+  async recordFirstContacts(contacts: ReadonlyArray<{ requestId: string; contact: FirstContact }>): Promise<void> {
+    if (contacts.length === 0) return;
+    await this.collection.bulkWrite(
+      contacts.map(({ requestId, contact }) => ({
+        updateOne: {
+          filter: {
+            _id: requestId,
+            $or: [
+              { firstContact: { $exists: false } },
+              { "firstContact.at": { $gt: contact.at } },
+              { "firstContact.at": contact.at, "firstContact.contactId": { $gt: contact.contactId } },
+            ],
+          },
+          update: { $set: { firstContact: { at: contact.at, contactId: contact.contactId, outcome: contact.outcome } } },
+        },
+      })),
+      { ordered: false },
+    );
   }
 
   /**
@@ -229,7 +298,153 @@ export class ServiceRequestRepository {
         document.trackingCode = newTrackingCode();
       }
     }
+    await this.events.publish(requestEvent("request.received", document));
     return duplicateOf ? { request: document, duplicateOf } : { request: document };
+  }
+
+  /**
+   * Imports requests from another system, keyed by (source, external id): a new one is taken in like
+   * a submission (validated, routed, audited as received, channel open311) without duplicate
+   * linking, since the other system already decided what it is; a known one whose content hash
+   * changed gets one `import` audit entry for its changed fields. The reported status is reached by
+   * walking the lifecycle (ALLOWED_TRANSITIONS), one `status` entry per step, so the audit trail reads
+   * as if staff had moved it. The hash is stored last: an import that dies half-way is redone, and
+   * every step of it is idempotent. A record that fails validation is refused on its field and the
+   * others go on.
+   */
+  async importExternal(source: string, records: readonly ExternalRequestImport[], actor: Actor, now: Date = this.now()): Promise<ImportResult> {
+    const result: ImportResult = { inserted: 0, updated: 0, unchanged: 0, refused: [] };
+    if (records.length === 0) return result;
+    const known = new Map<string, ServiceRequestDocument>();
+    const found = await this.collection.find({ "external.source": source, "external.id": { $in: records.map((record) => record.externalId) } }).toArray();
+    for (const document of found) known.set(document.external!.id, document);
+    for (const record of records) {
+      const current = known.get(record.externalId);
+      if (current?.external?.contentHash === record.contentHash) {
+        result.unchanged += 1;
+        continue;
+      }
+      try {
+        const checked = await this.checkSubmission({
+          categoryCode: record.categoryCode,
+          description: record.description,
+          location: record.location,
+          address: record.address ?? null,
+          attachments: record.attachments ?? null,
+          channel: "open311",
+        });
+        const id = current ? await this.updateImported(current, checked, record, source, actor, now) : await this.insertImported(checked, record, source, actor, now);
+        const at = clampDate(record.changedAt ?? now, record.receivedAt, now);
+        await this.walkTo(id, record, source, actor, at);
+        await this.collection.updateOne({ _id: id }, { $set: { "external.contentHash": record.contentHash } });
+        result[current ? "updated" : "inserted"] += 1;
+      } catch (error) {
+        if (!(error instanceof UserInputError)) throw error;
+        result.refused.push({ externalId: record.externalId, field: error.field, reason: error.message });
+      }
+    }
+    return result;
+  }
+
+  private async insertImported(checked: CheckedSubmission, record: ExternalRequestImport, source: string, actor: Actor, now: Date): Promise<string> {
+    const { category } = checked;
+    const assignee = route(category, checked.districtId);
+    const id = randomUUID();
+    const actorCopy = copyActor(actor);
+    const receivedAt = record.receivedAt;
+    const entry: StoredAuditEntry = {
+      _id: auditId(id, 1),
+      requestId: id,
+      version: 1,
+      at: now,
+      actor: actorCopy,
+      kind: "received",
+      to: "received",
+      comment: `imported from ${source} (${record.externalId}) via ${checked.channel}; routed to ${describeAssignee(assignee)}`,
+    };
+    const document: ServiceRequestDocument = {
+      _id: id,
+      trackingCode: newTrackingCode(),
+      categoryCode: category._id,
+      description: checked.description,
+      ...(checked.location ? { location: checked.location } : {}),
+      ...(checked.address ? { address: checked.address } : {}),
+      ...(checked.districtId ? { districtId: checked.districtId } : {}),
+      ...(checked.contact ? { contact: checked.contact } : {}),
+      attachments: checked.attachments,
+      channel: checked.channel,
+      status: "received",
+      assignee,
+      receivedAt,
+      firstResponseDueAt: new Date(receivedAt.getTime() + category.slaFirstResponseHours * HOUR_MS),
+      resolutionDueAt: record.expectedAt ?? new Date(receivedAt.getTime() + category.slaResolutionHours * HOUR_MS),
+      escalationLevel: 0,
+      overdue: false,
+      submittedBy: actorCopy,
+      updatedAt: now,
+      version: 1,
+      // No hash yet: until the status walk is done, a re-import must not count this as imported.
+      external: { source, id: record.externalId, contentHash: null },
+    };
+    await this.#audit.insertOne(entry);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.collection.insertOne(document);
+        await this.events.publish(requestEvent("request.received", document));
+        return id;
+      } catch (error) {
+        if (!isDuplicateKey(error) || attempt >= MAX_ATTEMPTS) throw error;
+        // Either the tracking code is taken, or another import of the same record got in first.
+        const other = await this.collection.findOne({ "external.source": source, "external.id": record.externalId });
+        if (other) return other._id;
+        document.trackingCode = newTrackingCode();
+      }
+    }
+  }
+
+  private async updateImported(
+    current: ServiceRequestDocument,
+    checked: CheckedSubmission,
+    record: ExternalRequestImport,
+    source: string,
+    actor: Actor,
+    now: Date,
+  ): Promise<string> {
+    await this.change<void>(current._id, actor, now, (latest) => {
+      const set: Partial<ServiceRequestDocument> = {};
+      const unset: Patch["unset"] = [];
+      const changed = (field: keyof ServiceRequestDocument, value: unknown) => {
+        if (value === undefined) {
+          if (latest[field] !== undefined) unset.push(field);
+        } else if (JSON.stringify(latest[field]) !== JSON.stringify(value)) {
+          (set as Record<string, unknown>)[field] = value;
+        }
+      };
+      changed("categoryCode", checked.category._id);
+      changed("description", checked.description);
+      changed("address", checked.address);
+      changed("location", checked.location);
+      changed("districtId", checked.districtId);
+      changed("attachments", checked.attachments);
+      if (record.expectedAt && latest.resolutionDueAt.getTime() !== record.expectedAt.getTime()) set.resolutionDueAt = record.expectedAt;
+      const fields = [...Object.keys(set), ...unset];
+      if (fields.length === 0) return { result: undefined };
+      return { kind: "import", comment: `updated from ${source} (${record.externalId}): ${fields.join(", ")}`, patch: { set, unset } };
+    });
+    return current._id;
+  }
+
+  /** Moves an imported request, step by allowed step, to the status its system reports. */
+  private async walkTo(id: string, record: ExternalRequestImport, source: string, actor: Actor, at: Date): Promise<void> {
+    const comment = `imported from ${source} (${record.externalId})${record.statusNote ? `: ${record.statusNote}` : ""}`.slice(0, LIMITS.comment);
+    // The longest path, received → assigned → in-progress → resolved → closed, has four steps.
+    for (let step = 0; step < 5; step++) {
+      const current = await this.findById(id);
+      if (!current) throw new NotFoundError(`no service request ${JSON.stringify(id)}`);
+      const next = nextImportStep(current.status, record.status);
+      if (next === null) return;
+      await this.transition(id, next, actor, { comment }, at);
+    }
   }
 
   async findById(id: string): Promise<ServiceRequestDocument | undefined> {
@@ -492,6 +707,8 @@ export class ServiceRequestRepository {
       await this.apply(current.version, entry);
       const updated = await this.findById(id);
       if (!updated) throw new NotFoundError(`no service request ${JSON.stringify(id)}`);
+      const eventType = requestEventType(decision.kind);
+      if (eventType) await this.events.publish(requestEvent(eventType, updated));
       return decision.after ? decision.after(updated) : (updated as T);
     }
     throw new ConflictError(`service request ${id} changed concurrently too often; try again`);
@@ -520,7 +737,7 @@ export class ServiceRequestRepository {
     return found ?? undefined;
   }
 
-  private async checkSubmission(input: SubmitInput) {
+  private async checkSubmission(input: SubmitInput): Promise<CheckedSubmission> {
     const channel = input.channel as RequestChannel;
     if (!REQUEST_CHANNELS.includes(channel)) {
       throw new UserInputError(`channel must be one of ${REQUEST_CHANNELS.join(", ")}`, { field: "channel" });
@@ -567,6 +784,43 @@ export class ServiceRequestRepository {
     }
     return { channel, category, description, address, location, districtId, contact, attachments };
   }
+}
+
+type CheckedSubmission = {
+  channel: RequestChannel;
+  category: ServiceCategoryDocument;
+  description: string;
+  address: string | undefined;
+  location: PointGeometry | undefined;
+  districtId: string | undefined;
+  contact: ContactDetails | undefined;
+  attachments: string[];
+};
+
+/**
+ * The next lifecycle step towards the status another system reports, or null when there: "open" is
+ * any open status (staff may be working it here), a resolved request it reports open again is
+ * reopened, and a closed or rejected one cannot be (the lifecycle has no way back).
+ */
+export function nextImportStep(from: RequestStatus, target: ImportedStatus): RequestStatus | null {
+  if (target === "open") {
+    if (OPEN_STATUSES.includes(from)) return null;
+    if (from === "resolved") return "in-progress";
+    throw new UserInputError(`status: a ${from} request cannot be reopened`, { field: "status" });
+  }
+  if (from === "rejected" || from === "closed" || (target === "resolved" && from === "resolved")) return null;
+  const towards: Record<Exclude<RequestStatus, "closed" | "rejected">, RequestStatus> = {
+    received: "assigned",
+    assigned: "in-progress",
+    "in-progress": "resolved",
+    "waiting-for-citizen": "resolved",
+    resolved: "closed",
+  };
+  return towards[from];
+}
+
+function clampDate(value: Date, earliest: Date, latest: Date): Date {
+  return new Date(Math.min(Math.max(value.getTime(), earliest.getTime()), latest.getTime()));
 }
 
 function checkContact(value: SubmitInput["contact"]): ContactDetails | undefined {
