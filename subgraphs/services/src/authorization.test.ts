@@ -34,6 +34,18 @@ const PROVIDER_WRITE: Record<RoleName, Outcome> = {
   admin: "written",
 };
 
+/** Registering providers is the city's (admins'); changing one's contacts is also the provider's own. */
+const ADMIN_ONLY: Record<RoleName, Outcome> = {
+  anonymous: "UNAUTHENTICATED",
+  operator: "FORBIDDEN",
+  "city-staff": "FORBIDDEN",
+  "provider (own)": "FORBIDDEN",
+  "provider (other)": "FORBIDDEN",
+  business: "FORBIDDEN",
+  admin: "written",
+};
+const ADMIN_OR_OWN_PROVIDER: Record<RoleName, Outcome> = { ...ADMIN_ONLY, "provider (own)": "written" };
+
 function outageInput(): Record<string, unknown> {
   return {
     providerId: OWN,
@@ -123,6 +135,31 @@ describe("authorization matrix of the services subgraph's mutations", () => {
           identity,
         ),
       written: (response) => (response.body.data?.setServiceStatus as { service?: unknown } | null)?.service === "Водоснабдевање",
+    },
+    {
+      name: "createProvider",
+      expected: ADMIN_ONLY,
+      run: (identity) =>
+        stack.query(
+          "mutation ($input: ProviderCreateInput!) { createProvider(input: $input) { id } }",
+          { input: { id: `matrix-${identity.subject}`, name: "Ново предузеће", kind: "WASTE", serviceArea: hexagon(KRUSEVAC_CENTRE, 1) } },
+          identity,
+        ),
+      written: (response) => typeof (response.body.data?.createProvider as { id?: unknown } | null)?.id === "string",
+    },
+    {
+      name: "updateProvider (contacts and service area)",
+      expected: ADMIN_OR_OWN_PROVIDER,
+      run: (identity) =>
+        stack.query(
+          "mutation ($id: ID!, $input: ProviderUpdateInput!) { updateProvider(id: $id, input: $input) { id } }",
+          {
+            id: OWN,
+            input: { contacts: [{ label: `by ${identity.subject}`, phone: "037 123 456" }], serviceArea: hexagon(KRUSEVAC_CENTRE, 2) },
+          },
+          identity,
+        ),
+      written: (response) => (response.body.data?.updateProvider as { id?: unknown } | null)?.id === OWN,
     },
   ];
 

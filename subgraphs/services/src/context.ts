@@ -1,5 +1,6 @@
 import type { SubgraphContext } from "@situation/subgraph-kit";
-import type { PeopleAffectedLoader } from "./district/people-affected-loader.js";
+import type { DistrictSituationLoader } from "./district/district-situation-loader.js";
+import type { EnvironmentLoaders, EnvironmentRepositories } from "./environment/environment.repositories.js";
 import type { OutageRepository } from "./outage/outage.repository.js";
 import type { ProviderRepository } from "./provider/provider.repository.js";
 import type { ServiceStatusRepository } from "./service-status/service-status.repository.js";
@@ -9,6 +10,10 @@ export interface ServicesContext extends SubgraphContext {
   providers: ProviderRepository;
   outages: OutageRepository;
   serviceStatuses: ServiceStatusRepository;
-  /** Per request: batches District.peopleAffectedNow. */
-  peopleAffected: PeopleAffectedLoader;
+  /** Per request: batches District.activeOutages and District.peopleAffectedNow. */
+  districtSituation: DistrictSituationLoader;
+  /** Stations, readings, thresholds and alerts. */
+  environment: EnvironmentRepositories;
+  /** Per request: batches the district view's and station lists' environment lookups. */
+  environmentLoaders: EnvironmentLoaders;
 }

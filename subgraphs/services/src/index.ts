@@ -36,3 +36,20 @@ export { ServiceStatusRepository, MAX_HISTORY, type ServiceStatusChangeRequest }
 export { ServiceStatusLevel, type ServiceStatusDocument } from "./service-status/service-status.model.js";
 export { seedIfEmpty, type SeedResult } from "./seed/seed.js";
 export { DEMO_PROVIDERS, DEMO_SOURCE, DEMO_OUTAGE_COUNT, KRUSEVAC_CENTRE, demoOutages, hexagon } from "./seed/demo-data.js";
+export { openEnvironmentRepositories, EnvironmentLoaders, type EnvironmentRepositories } from "./environment/environment.repositories.js";
+export {
+  ReadingRepository,
+  MAX_INGEST_ITEMS,
+  DEFAULT_RETENTION_DAYS,
+  type IngestReading,
+  type IngestOptions,
+  type IngestResult,
+  type IngestItemOutcome,
+} from "./environment/reading.repository.js";
+export { StationRepository } from "./environment/station.repository.js";
+export { type StationDocument } from "./environment/station.model.js";
+export { EnvironmentParameter, ENVIRONMENT_PARAMETERS, PARAMETER_SPECS, unitOf } from "./environment/environment-parameter.js";
+export { AveragingPeriod, windowOf, CITY_TIME_ZONE } from "./environment/averaging-window.js";
+export { AlertStatus, type EnvironmentAlert, type AlertDocument } from "./environment/alert.model.js";
+export { DEFAULT_THRESHOLDS } from "./environment/threshold.model.js";
+export { ReadingWrite } from "./environment/reading.model.js";

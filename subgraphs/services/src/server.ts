@@ -1,13 +1,14 @@
 import "reflect-metadata";
-import type { Logger, MongoConnection, PlatformConfig } from "@situation/platform";
+import type { ChangeEventPublisher, Logger, MongoConnection, PlatformConfig } from "@situation/platform";
 import { createSubgraphLifecycle, startSubgraphServer } from "@situation/subgraph-kit";
 import type { ServicesContext } from "./context.js";
-import { PeopleAffectedLoader } from "./district/people-affected-loader.js";
+import { EnvironmentLoaders } from "./environment/environment.repositories.js";
+import { DistrictSituationLoader } from "./district/district-situation-loader.js";
 import { openServicesRepositories, type ServicesRepositories } from "./repositories.js";
 import { buildServicesSchema } from "./schema.js";
 
 export interface ServicesServerOptions {
-  config: Pick<PlatformConfig, "host" | "servicesPort" | "identitySecret">;
+  config: Pick<PlatformConfig, "host" | "servicesPort" | "identitySecret"> & Partial<Pick<PlatformConfig, "readingsRetentionDays">>;
   mongo: Pick<MongoConnection, "db">;
   logger: Logger;
   /** Overrides `config.servicesPort`; 0 picks a free port (tests). */
@@ -16,6 +17,8 @@ export interface ServicesServerOptions {
   now?: () => Date;
   /** Another database than `services` (tests isolate themselves this way). */
   databaseName?: string;
+  /** Where outage and alert change events go; the caller owns (and closes) it. None when absent. */
+  events?: ChangeEventPublisher;
 }
 
 export interface ServicesServer {
@@ -34,6 +37,8 @@ export function createServicesServer(options: ServicesServerOptions): ServicesSe
   const repositories = openServicesRepositories(options.mongo, {
     ...(options.now ? { now: options.now } : {}),
     ...(options.databaseName ? { databaseName: options.databaseName } : {}),
+    ...(options.config.readingsRetentionDays === undefined ? {} : { readingsRetentionDays: options.config.readingsRetentionDays }),
+    ...(options.events ? { events: options.events } : {}),
   });
   const lifecycle = createSubgraphLifecycle("services", async () => {
     await repositories.ensureIndexes();
@@ -49,7 +54,9 @@ export function createServicesServer(options: ServicesServerOptions): ServicesSe
         providers: repositories.providers,
         outages: repositories.outages,
         serviceStatuses: repositories.serviceStatuses,
-        peopleAffected: new PeopleAffectedLoader(repositories.outages),
+        districtSituation: new DistrictSituationLoader(repositories.outages),
+        environment: repositories.environment,
+        environmentLoaders: new EnvironmentLoaders(repositories.environment),
       }),
     });
     return server;

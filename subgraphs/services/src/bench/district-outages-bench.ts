@@ -5,7 +5,8 @@
  * district's `activeOutages` and `peopleAffectedNow` in one `_entities` request, and separately for
  * one district's page of `activeOutages(filter: { districtId })`; prints p50/p95/p99. The issue's
  * target (p95 under 50 ms) is through the gateway with 1,000,000 readings as well: this measures the
- * subgraph's share only. Not a test: `npm run bench -w @situation/services-subgraph` after a build.
+ * subgraph's share only (the whole path is test/bench/district-situation.ts). Not a test:
+ * `npm run bench -w @situation/services-subgraph` after a build.
  *
  *   --outages N (default 5000)   --runs N (default 200)
  */
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
       if (body.errors) throw new Error(JSON.stringify(body.errors));
       return body;
     };
-    const representations = KRUSEVAC_DISTRICTS.map((district) => ({ __typename: "District", id: district.id, boundary: district.boundary }));
+    const representations = KRUSEVAC_DISTRICTS.map((district) => ({ __typename: "District", id: district.id }));
     const perDistrict = (fields: string) => ({
       query: `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on District { id ${fields} } } }`,
       variables: { representations },
@@ -90,17 +91,34 @@ async function main(): Promise<void> {
       query: `query ($districtId: ID!) { activeOutages(filter: { districtId: $districtId }, first: 20) { totalCount nodes { id } } }`,
       variables: { districtId: "centar" },
     };
-    for (const [name, { query, variables }] of [
-      [`${districts}: activeOutages + peopleAffectedNow`, perDistrict("peopleAffectedNow activeOutages { id kind status estimatedPeopleAffected }")],
-      [`${districts}: peopleAffectedNow only (stored per-district estimates)`, perDistrict("peopleAffectedNow")],
-      [`${districts}: activeOutages only ($geoIntersects with the boundary)`, perDistrict("activeOutages { id }")],
-      ["one district: activeOutages(filter: { districtId }, first: 20)", onePage],
-    ] as const) {
-      for (let warm = 0; warm < 5; warm += 1) await post(query, variables);
+    const ids = KRUSEVAC_DISTRICTS.map((district) => district.id);
+    const cases: [string, () => Promise<unknown>][] = [
+      ...(
+        [
+          [`${districts}: activeOutages + peopleAffectedNow`, perDistrict("peopleAffectedNow activeOutages { id kind status estimatedPeopleAffected }")],
+          [`${districts}: peopleAffectedNow only`, perDistrict("peopleAffectedNow")],
+          [`${districts}: activeOutages only`, perDistrict("activeOutages { id }")],
+          ["one district: activeOutages(filter: { districtId }, first: 20)", onePage],
+        ] as const
+      ).map(([name, { query, variables }]): [string, () => Promise<unknown>] => [`${name} (over HTTP)`, () => post(query, variables)]),
+      // The store's share, side by side with the way the district view used to read it: each
+      // boundary `$geoIntersects` against every outage, one query per district.
+      [`${districts}, repository: districtSituations, whole outages (one indexed query)`, () => outages.districtSituations(ids, { outages: true })],
+      [
+        `${districts}, repository: districtSituations, the fields of the HTTP case`,
+        () => outages.districtSituations(ids, { outages: true, outageFields: ["id", "kind", "status", "estimatedPeopleAffected"] }),
+      ],
+      [
+        `${districts}, repository: $geoIntersects per boundary (before)`,
+        () => Promise.all(KRUSEVAC_DISTRICTS.map((district) => outages.findActiveIntersecting(district.boundary))),
+      ],
+    ];
+    for (const [name, run] of cases) {
+      for (let warm = 0; warm < 5; warm += 1) await run();
       const samples: number[] = [];
-      for (let run = 0; run < RUNS; run += 1) {
+      for (let sample = 0; sample < RUNS; sample += 1) {
         started = performance.now();
-        await post(query, variables);
+        await run();
         samples.push(performance.now() - started);
       }
       const ms = (value: number) => `${value.toFixed(1)} ms`;

@@ -1,18 +1,13 @@
-import { GeoMultiPolygon } from "@situation/subgraph-kit";
 import { Directive, Field, ID, ObjectType } from "type-graphql";
-import type { MultiPolygonGeometry } from "../outage/outage.model.js";
 
 /**
- * The city subgraph's District, extended here with the outages inside it. Its boundary is owned by
- * city: the gateway fetches it there and hands it over in the entity representation (`@requires`).
+ * The city subgraph's District, extended here with its outages. Only its id is needed: each outage
+ * stores the districts its area affects (estimated when the area is written), so the district view
+ * is an index lookup by id rather than a geometric test of the boundary against every outage.
  */
 @ObjectType()
 @Directive('@key(fields: "id")')
 export class District {
   @Field(() => ID)
   id!: string;
-
-  @Directive("@external")
-  @Field(() => GeoMultiPolygon)
-  boundary!: MultiPolygonGeometry;
 }

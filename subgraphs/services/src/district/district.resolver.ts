@@ -1,23 +1,17 @@
-import { UserInputError } from "@situation/platform";
-import { Ctx, Directive, FieldResolver, Int, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo, SelectionSetNode } from "graphql";
+import { Ctx, FieldResolver, Info, Int, Resolver, Root } from "type-graphql";
 import type { ServicesContext } from "../context.js";
-import { toMultiPolygon } from "../outage/affected-area.js";
 import { Outage } from "../outage/outage.model.js";
 import { District } from "./district.model.js";
 
 @Resolver(() => District)
 export class DistrictOutagesResolver {
-  @Directive('@requires(fields: "boundary { type coordinates }")')
   @FieldResolver(() => [Outage], {
-    description: "Announced outages that have not ended and active ones now, whose area intersects the district",
+    description:
+      "Announced outages that have not ended and active ones now whose area overlaps the district (its estimate found people affected here), oldest start first",
   })
-  async activeOutages(@Root() district: District, @Ctx() context: ServicesContext): Promise<Outage[]> {
-    // The representation comes from the gateway, or from anyone who calls `_entities` directly.
-    const boundary = toMultiPolygon(district.boundary);
-    if (typeof boundary === "string") {
-      throw new UserInputError(`District ${district.id}: boundary ${boundary}`, { field: "boundary" });
-    }
-    return context.outages.findActiveIntersecting(boundary);
+  async activeOutages(@Root() district: District, @Ctx() context: ServicesContext, @Info() info: GraphQLResolveInfo): Promise<Outage[]> {
+    return context.districtSituation.activeOutages(district.id, selectedFields(info));
   }
 
   @FieldResolver(() => Int, {
@@ -25,6 +19,20 @@ export class DistrictOutagesResolver {
       "Estimated people affected now by active outages here: the sum of their estimates for this district, at most its population",
   })
   async peopleAffectedNow(@Root() district: District, @Ctx() context: ServicesContext): Promise<number> {
-    return context.peopleAffected.load(district.id);
+    return context.districtSituation.peopleAffectedNow(district.id);
   }
+}
+
+/** The names of the fields selected under this field, through inline fragments and named ones. */
+export function selectedFields(info: GraphQLResolveInfo): Set<string> {
+  const names = new Set<string>();
+  const visit = (selectionSet: SelectionSetNode | undefined): void => {
+    for (const selection of selectionSet?.selections ?? []) {
+      if (selection.kind === "Field") names.add(selection.name.value);
+      else if (selection.kind === "InlineFragment") visit(selection.selectionSet);
+      else visit(info.fragments[selection.name.value]?.selectionSet);
+    }
+  };
+  for (const node of info.fieldNodes) visit(node.selectionSet);
+  return names;
 }

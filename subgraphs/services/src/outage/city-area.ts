@@ -30,7 +30,11 @@ export const AVERAGE_HOUSEHOLD_SIZE = 2.7;
 export interface AffectedEstimate {
   people: number;
   households: number;
-  /** People affected per district the area overlaps, biggest first; districts with nobody affected are left out. */
+  /**
+   * People affected per district the area overlaps, biggest first. Every district it overlaps is
+   * listed, even where the estimate rounds to nobody: the list is also what places an outage in a
+   * district's view.
+   */
   districts: { districtId: string; people: number }[];
 }
 
@@ -82,13 +86,42 @@ export class CityArea {
       }
       const share = Math.min(1, Math.max(0, covered / boxArea));
       const people = share * district.population;
-      if (Math.round(people) > 0) districts.push({ districtId: district.id, people: Math.round(people) });
+      if (share > 0) districts.push({ districtId: district.id, people: Math.round(people) });
       total += people;
     }
     districts.sort((left, right) => right.people - left.people || left.districtId.localeCompare(right.districtId));
     const people = Math.round(total);
     return { people, households: Math.round(total / AVERAGE_HOUSEHOLD_SIZE), districts };
   }
+}
+
+/**
+ * Which rule the stored estimates follow. Raised whenever `estimateAffected` changes what it returns
+ * for the same area, so that `OutageRepository.backfillEstimates` re-estimates the outages stored
+ * under an older rule (2: districts overlapped by a sliver with nobody affected are listed too).
+ */
+export const ESTIMATE_VERSION = 2;
+
+/**
+ * The estimate fields stored with an outage's area; they follow from the area, so every write of it
+ * sets them (and a feed outage's content hash leaves them out).
+ */
+export function storedEstimate(
+  city: CityArea,
+  area: MultiPolygonGeometry,
+): {
+  estimatedPeopleAffected: number;
+  estimatedHouseholdsAffected: number;
+  affectedDistricts: { districtId: string; people: number }[];
+  estimateVersion: number;
+} {
+  const estimate = city.estimateAffected(area);
+  return {
+    estimatedPeopleAffected: estimate.people,
+    estimatedHouseholdsAffected: estimate.households,
+    affectedDistricts: estimate.districts,
+    estimateVersion: ESTIMATE_VERSION,
+  };
 }
 
 /** The city of the demo data: the city subgraph's seed districts. */

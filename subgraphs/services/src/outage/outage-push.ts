@@ -10,7 +10,7 @@ import { mayActFor } from "../provider/provider-scope.js";
 import type { ProviderRepository } from "../provider/provider.repository.js";
 import type { Provider, ServiceKind } from "../provider/provider.model.js";
 import { toMultiPolygon } from "./affected-area.js";
-import type { CityArea } from "./city-area.js";
+import { storedEstimate, type CityArea } from "./city-area.js";
 import type { OutageAreaInput, OutageInput, OutageUpdateInput } from "./outage.input.js";
 import { OutageStatus, type MultiPolygonGeometry, type Outage, type OutageDocument, type OutageTimelineEntry } from "./outage.model.js";
 import type { BatchWrite, BatchWriteFailure, OutageRepository } from "./outage.repository.js";
@@ -186,7 +186,6 @@ export function checkNewOutage(
   }
   const area = checkArea(input.affectedArea, "affectedArea", city, problems);
   if (problems.length > 0 || !area || !provider) return { problems };
-  const estimate = city.estimateAffected(area);
   return {
     problems,
     document: {
@@ -202,9 +201,7 @@ export function checkNewOutage(
       description: description ?? "",
       streets,
       updates: [{ at: now, status, note: note || null }],
-      estimatedPeopleAffected: estimate.people,
-      estimatedHouseholdsAffected: estimate.households,
-      affectedDistricts: estimate.districts,
+      ...storedEstimate(city, area),
       ...(externalId === null ? {} : { source: pushSource(providerId), externalId }),
       createdAt: now,
       updatedAt: now,
@@ -261,13 +258,7 @@ export function checkChange(
   }
   if (input.affectedArea != null) {
     const area = checkArea(input.affectedArea, "affectedArea", city, problems);
-    if (area) {
-      const estimate = city.estimateAffected(area);
-      set.affectedArea = area;
-      set.estimatedPeopleAffected = estimate.people;
-      set.estimatedHouseholdsAffected = estimate.households;
-      set.affectedDistricts = estimate.districts;
-    }
+    if (area) Object.assign(set, { affectedArea: area, ...storedEstimate(city, area) });
   }
   return { problems, set, entry: { at: now, status, note: note || null } };
 }

@@ -62,6 +62,8 @@ export interface OutageDocument {
   estimatedPeopleAffected?: number;
   estimatedHouseholdsAffected?: number;
   affectedDistricts?: DistrictImpact[];
+  /** The rule the estimate was made by (`ESTIMATE_VERSION`); absent on estimates older than the versioning. */
+  estimateVersion?: number;
   /** Provenance of feed-imported outages: which feed, its id there, when fetched, and a hash of the content. */
   source?: string;
   externalId?: string;
@@ -216,4 +218,47 @@ export function toOutage(document: OutageDocument): Outage {
     externalId: document.externalId ?? null,
     updatedAt: document.updatedAt,
   };
+}
+
+/** The stored fields each GraphQL field of Outage reads (`provider` resolves from `providerId`). */
+const DOCUMENT_FIELDS_OF: Record<string, readonly (keyof OutageDocument)[]> = {
+  __typename: [],
+  id: ["_id"],
+  provider: ["providerId"],
+  kind: ["kind"],
+  planned: ["planned"],
+  startsAt: ["startsAt"],
+  expectedEndAt: ["expectedEndAt"],
+  affectedArea: ["affectedArea"],
+  status: ["status"],
+  description: ["description"],
+  streets: ["streets"],
+  endedAt: ["endedAt"],
+  updates: ["updates"],
+  estimatedPeopleAffected: ["estimatedPeopleAffected"],
+  estimatedHouseholdsAffected: ["estimatedHouseholdsAffected"],
+  affectedDistricts: ["affectedDistricts"],
+  source: ["source"],
+  externalId: ["externalId"],
+  updatedAt: ["updatedAt"],
+};
+
+/**
+ * A projection that reads only what the asked GraphQL fields of Outage need, plus `always`: a list of
+ * hundreds of outages then leaves their areas and timelines (most of each document) in the store.
+ * Undefined (read everything) when a field is not known here, so a new field can never come back
+ * with a default in place of its stored value.
+ */
+export function outageProjection(
+  fields: Iterable<string>,
+  always: readonly (keyof OutageDocument)[],
+): Partial<Record<keyof OutageDocument, 1>> | undefined {
+  const projection: Partial<Record<keyof OutageDocument, 1>> = {};
+  for (const field of always) projection[field] = 1;
+  for (const field of fields) {
+    const stored = DOCUMENT_FIELDS_OF[field];
+    if (!stored) return undefined;
+    for (const name of stored) projection[name] = 1;
+  }
+  return projection;
 }

@@ -1,10 +1,13 @@
 import { createHash, randomUUID } from "node:crypto";
+import { NO_CHANGE_EVENTS, type ChangeEventPublisher } from "@situation/platform";
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db, type Filter } from "mongodb";
 import type { ServiceKind } from "../provider/provider.model.js";
 import { toMultiPolygon } from "./affected-area.js";
-import { seedCityArea, type CityArea } from "./city-area.js";
+import { ESTIMATE_VERSION, seedCityArea, storedEstimate, type CityArea } from "./city-area.js";
+import { OUTAGE_EVENT_PROJECTION, publishOutageChanges, type OutageChange, type OutageEventSubject } from "./outage-events.js";
 import {
   OutageStatus,
+  outageProjection,
   toOutage,
   type MultiPolygonGeometry,
   type Outage,
@@ -71,6 +74,11 @@ export interface NearPoint {
   radiusMeters: number;
 }
 
+export interface DistrictSituation {
+  outages: Outage[];
+  peopleAffectedNow: number;
+}
+
 export interface OutagePage {
   outages: Outage[];
   cursors: string[];
@@ -96,6 +104,8 @@ export class InvalidOutageRecordError extends Error {
 }
 
 const DUPLICATE_KEY = 11000;
+// What `districtSituations` reads of every outage whatever the client asked: the grouping and the people.
+const SITUATION_FIELDS: readonly (keyof OutageDocument)[] = ["_id", "status", "startsAt", "providerId", "affectedDistricts"];
 // Keeps each `$in` read and each bulkWrite a reasonable size for large feeds.
 const BATCH_SIZE = 500;
 
@@ -115,6 +125,8 @@ export class OutageRepository {
     readonly now: () => Date = () => new Date(),
     /** Estimates the people an area affects; the city subgraph's seed districts unless given. */
     readonly city: CityArea = seedCityArea(),
+    /** Told about every outage a write created or changed, once the write has landed (docs/live-events.md). */
+    private readonly events: ChangeEventPublisher = NO_CHANGE_EVENTS,
   ) {
     this.collection = db.collection<OutageDocument>("outages");
   }
@@ -125,6 +137,9 @@ export class OutageRepository {
       this.collection.createIndex({ status: 1, startsAt: -1, _id: -1 }),
       this.collection.createIndex({ startsAt: -1, _id: -1 }),
       this.collection.createIndex({ "affectedDistricts.districtId": 1, startsAt: -1 }),
+      // The district view: the announced and active outages of the districts asked, one scan of
+      // (status × district) points, not a pass over every outage that ever touched those districts.
+      this.collection.createIndex({ status: 1, "affectedDistricts.districtId": 1, startsAt: -1 }),
       // One outage per (feed, id in that feed). Partial, because outages entered by hand have no feed.
       this.collection.createIndex(
         { source: 1, externalId: 1 },
@@ -165,6 +180,7 @@ export class OutageRepository {
   /** Inserts a pushed outage, checked beforehand; a duplicate (source, externalId) throws the driver's error. */
   async insertPushed(document: OutageDocument): Promise<Outage> {
     await this.collection.insertOne(document);
+    await publishOutageChanges(this.events, [{ outage: document, previousStatus: undefined }]);
     return toOutage(document);
   }
 
@@ -179,7 +195,9 @@ export class OutageRepository {
       { $set: { ...set, updatedAt: entry.at }, $push: { updates: entry } },
       { returnDocument: "after" },
     );
-    return updated ? toOutage(updated) : null;
+    if (!updated) return null;
+    await publishOutageChanges(this.events, [{ outage: updated, previousStatus: existing.status }]);
+    return toOutage(updated);
   }
 
   /**
@@ -216,6 +234,17 @@ export class OutageRepository {
       }
       if (matched < updates.length) failures.push(...(await this.unappliedUpdates(updates, failures)));
     }
+    const failed = new Set(failures.map((failure) => failure.index));
+    await publishOutageChanges(
+      this.events,
+      writes
+        .filter((write) => !failed.has(write.index))
+        .map((write): OutageChange =>
+          write.kind === "insert"
+            ? { outage: write.document, previousStatus: undefined }
+            : { outage: { ...write.existing, ...write.set }, previousStatus: write.existing.status },
+        ),
+    );
     return failures;
   }
 
@@ -277,52 +306,67 @@ export class OutageRepository {
   }
 
   /**
-   * People affected now per district: the sum of the estimates for it of the outages active now
+   * The situation of these districts now, in one query for all of them: their active outages
+   * (announced ones that have not ended and active ones now, whose estimate found the district, as
+   * `activeOutages(filter: { districtId })` does), oldest start first, and the people affected now.
+   * Without `outages`, only the active outages' per-district estimates are read.
+   *
+   * People affected now: the sum of the estimates for the district of the outages active now
    * (started, not ended; announced ones affect nobody yet), at most its population (two outages over
-   * the same streets would otherwise count their people twice). One query for all the districts asked.
+   * the same streets would otherwise count their people twice).
    */
-  async peopleAffectedNow(districtIds: readonly string[]): Promise<Map<string, number>> {
+  async districtSituations(
+    districtIds: readonly string[],
+    options: { outages: boolean; /** The GraphQL fields of Outage asked for; all when absent. */ outageFields?: Iterable<string> },
+  ): Promise<Map<string, DistrictSituation>> {
     const wanted = new Set(districtIds);
-    const people = new Map([...wanted].map((districtId) => [districtId, 0]));
-    if (wanted.size === 0) return people;
-    const now = this.now();
-    const documents = await this.collection
-      .find(
-        {
-          "affectedDistricts.districtId": { $in: [...wanted] },
-          status: OutageStatus.ACTIVE,
-          startsAt: { $lte: now },
-          $or: [{ expectedEndAt: null }, { expectedEndAt: { $gt: now } }],
-        },
-        { projection: { affectedDistricts: 1 } },
-      )
-      .toArray();
+    const situations = new Map([...wanted].map((districtId): [string, DistrictSituation] => [districtId, { outages: [], peopleAffectedNow: 0 }]));
+    if (wanted.size === 0) return situations;
+    const inDistricts = { "affectedDistricts.districtId": { $in: [...wanted] } };
+    const documents = options.outages
+      ? await this.collection
+          .find(
+            { $and: [inDistricts, ...this.activeNowConditions()] },
+            { projection: options.outageFields ? outageProjection(options.outageFields, SITUATION_FIELDS) : undefined },
+          )
+          .sort({ startsAt: 1, _id: 1 })
+          .toArray()
+      : await this.collection
+          .find({ $and: [inDistricts, ...this.activeNowConditions(true)] }, { projection: { status: 1, affectedDistricts: 1 } })
+          .toArray();
+    const people = new Map<string, number>();
     for (const document of documents) {
+      const outage = options.outages ? toOutage(document) : undefined;
       for (const impact of document.affectedDistricts ?? []) {
-        if (wanted.has(impact.districtId)) people.set(impact.districtId, (people.get(impact.districtId) ?? 0) + impact.people);
+        const situation = situations.get(impact.districtId);
+        if (!situation) continue;
+        if (outage) situation.outages.push(outage);
+        if (document.status === OutageStatus.ACTIVE) people.set(impact.districtId, (people.get(impact.districtId) ?? 0) + impact.people);
       }
     }
-    for (const district of this.city.districts) {
-      const sum = people.get(district.id);
-      if (sum !== undefined) people.set(district.id, Math.min(sum, district.population));
+    const populations = new Map(this.city.districts.map((district) => [district.id, district.population]));
+    for (const [districtId, sum] of people) {
+      const situation = situations.get(districtId);
+      if (situation) situation.peopleAffectedNow = Math.min(sum, populations.get(districtId) ?? sum);
     }
-    return people;
+    return situations;
   }
 
   /**
-   * Stores the estimates on outages written before they existed (feed imports that have not changed
-   * since); a no-op once done, so every process may call it at start.
+   * Stores the estimates on outages written before they existed, or under an older rule
+   * (`ESTIMATE_VERSION`); a no-op once done, so every process may call it at start. The area is part
+   * of the condition, so an area changed meanwhile keeps the estimate its own write stored.
    */
   async backfillEstimates(): Promise<number> {
     const documents = await this.collection
-      .find({ estimatedPeopleAffected: { $exists: false } }, { projection: { affectedArea: 1 } })
+      .find({ estimateVersion: { $ne: ESTIMATE_VERSION } }, { projection: { affectedArea: 1 } })
       .toArray();
     for (let start = 0; start < documents.length; start += BATCH_SIZE) {
       await this.collection.bulkWrite(
         documents.slice(start, start + BATCH_SIZE).map((document) => ({
           updateOne: {
-            filter: { _id: document._id, estimatedPeopleAffected: { $exists: false } },
-            update: { $set: estimateOf(this.city, document.affectedArea) },
+            filter: { _id: document._id, estimateVersion: { $ne: ESTIMATE_VERSION }, affectedArea: document.affectedArea },
+            update: { $set: storedEstimate(this.city, document.affectedArea) },
           },
         })),
         { ordered: false },
@@ -356,12 +400,19 @@ export class OutageRepository {
     };
   }
 
-  /** Announced ones that have not ended, and active ones whose time window contains now. */
-  private activeNowConditions(): Filter<OutageDocument>[] {
+  /**
+   * Announced ones that have not ended, and active ones whose time window contains now (with
+   * `activeOnly`, just the latter). The status is a top-level condition, outside any `$or`, so that
+   * an index on `status` narrows the read: index planners use only conditions every match meets.
+   */
+  private activeNowConditions(activeOnly = false): Filter<OutageDocument>[] {
     const now = this.now();
+    const notEnded: Filter<OutageDocument> = { $or: [{ expectedEndAt: null }, { expectedEndAt: { $gt: now } }] };
+    if (activeOnly) return [{ status: OutageStatus.ACTIVE }, { startsAt: { $lte: now } }, notEnded];
     return [
-      { $or: [{ status: OutageStatus.ANNOUNCED }, { status: OutageStatus.ACTIVE, startsAt: { $lte: now } }] },
-      { $or: [{ expectedEndAt: null }, { expectedEndAt: { $gt: now } }] },
+      { status: { $in: [OutageStatus.ANNOUNCED, OutageStatus.ACTIVE] } },
+      { $or: [{ status: OutageStatus.ANNOUNCED }, { startsAt: { $lte: now } }] },
+      notEnded,
     ];
   }
 
@@ -413,10 +464,11 @@ export class OutageRepository {
     const existing = await this.collection
       .find(
         { source, externalId: { $in: entries.map(([externalId]) => externalId) } },
-        { projection: { externalId: 1, contentHash: 1 } },
+        { projection: { externalId: 1, contentHash: 1, status: 1 } },
       )
       .toArray();
     const storedHashes = new Map(existing.map((document) => [document.externalId as string, document.contentHash]));
+    const storedStatuses = new Map(existing.map((document) => [document.externalId as string, document.status]));
 
     const operations: AnyBulkWriteOperation<OutageDocument>[] = [];
     // operations[i] writes entries[writtenEntries[i]]; a write error's index maps back through it.
@@ -436,7 +488,7 @@ export class OutageRepository {
               updateOne: {
                 filter: { source, externalId },
                 update: {
-                  $set: { ...content, ...estimateOf(this.city, content.affectedArea), contentHash, fetchedAt, updatedAt: fetchedAt },
+                  $set: { ...content, ...storedEstimate(this.city, content.affectedArea), contentHash, fetchedAt, updatedAt: fetchedAt },
                   $setOnInsert: { _id: randomUUID(), createdAt: fetchedAt },
                 },
                 upsert: true,
@@ -446,7 +498,24 @@ export class OutageRepository {
       );
     }
     if (operations.length === 0) return { inserted: 0, updated: 0, unchanged };
+    const written = await this.writeFeedBatch(source, entries, writtenEntries, operations, unchanged, fetchedAt);
+    if (written.inserted + written.updated > 0) {
+      await this.publishFeedChanges(
+        { source, externalId: { $in: writtenEntries.map((index) => entries[index]![0]) }, fetchedAt },
+        (document) => storedStatuses.get(document.externalId as string),
+      );
+    }
+    return written;
+  }
 
+  private async writeFeedBatch(
+    source: string,
+    entries: [string, { content: NormalisedContent; contentHash: string }][],
+    writtenEntries: readonly number[],
+    operations: AnyBulkWriteOperation<OutageDocument>[],
+    unchanged: number,
+    fetchedAt: Date,
+  ): Promise<FeedUpsertResult> {
     try {
       const result = await this.collection.bulkWrite(operations, { ordered: false });
       // A write that matched without changing anything met the same content stored by a concurrent import.
@@ -473,16 +542,66 @@ export class OutageRepository {
       return { inserted, updated, unchanged: unchanged + operations.length - inserted - updated };
     }
   }
-}
 
-/** The estimate fields stored with an area; outside the content hash, since they follow from the area. */
-function estimateOf(city: CityArea, area: MultiPolygonGeometry): Partial<OutageDocument> {
-  const estimate = city.estimateAffected(area);
-  return {
-    estimatedPeopleAffected: estimate.people,
-    estimatedHouseholdsAffected: estimate.households,
-    affectedDistricts: estimate.districts,
-  };
+  /**
+   * Announces the feed writes that landed. A bulk write counts them but does not say which, so they
+   * are read back by the write's own timestamp (`fetchedAt`/`updatedAt` of this call): a write that
+   * turned out a no-op (a concurrent import stored the same first) is not among them, and announces
+   * nothing. Skipped when nobody listens, so tools and tests pay no extra read.
+   */
+  private async publishFeedChanges(
+    writtenByThisCall: Filter<OutageDocument>,
+    previousStatus: (document: OutageEventSubject & Pick<OutageDocument, "externalId">) => OutageStatus | undefined,
+  ): Promise<void> {
+    if (this.events === NO_CHANGE_EVENTS) return;
+    const documents = await this.collection.find(writtenByThisCall, { projection: { ...OUTAGE_EVENT_PROJECTION, externalId: 1 } }).toArray();
+    await publishOutageChanges(
+      this.events,
+      documents.map((document) => ({ outage: document, previousStatus: previousStatus(document) })),
+    );
+  }
+
+  /**
+   * Ends the outages of a full-snapshot feed that it no longer lists: active ones are resolved (they
+   * ended), announced ones cancelled (the plan was withdrawn); each gets a timeline entry. Their hash
+   * is recomputed with the new status, so an outage that comes back in the feed is written again,
+   * and a second call with the same list changes nothing. Returns how many were ended.
+   */
+  async endMissingFromFeed(source: string, listedExternalIds: ReadonlySet<string>, at: Date = this.now()): Promise<number> {
+    if (source.trim() === "") throw new InvalidOutageRecordError("", "source", "must not be empty");
+    const open = await this.collection
+      .find({ source, status: { $in: [OutageStatus.ANNOUNCED, OutageStatus.ACTIVE] } })
+      .toArray();
+    const operations: AnyBulkWriteOperation<OutageDocument>[] = [];
+    const previous = new Map<string, OutageStatus>();
+    for (const document of open) {
+      if (listedExternalIds.has(document.externalId as string)) continue;
+      previous.set(document._id, document.status);
+      const status = document.status === OutageStatus.ACTIVE ? OutageStatus.RESOLVED : OutageStatus.CANCELLED;
+      const contentHash = hashContent({ ...document, status });
+      operations.push({
+        updateOne: {
+          // Only if nobody changed it since it was read; a concurrent change wins and is left alone.
+          filter: { _id: document._id, status: document.status, updatedAt: document.updatedAt },
+          update: {
+            $set: { status, contentHash, updatedAt: at, ...(status === OutageStatus.RESOLVED ? { endedAt: at } : {}) },
+            $push: { updates: { at, status, note: "no longer listed by its feed" } },
+          },
+        },
+      });
+    }
+    let ended = 0;
+    for (let start = 0; start < operations.length; start += BATCH_SIZE) {
+      ended += (await this.collection.bulkWrite(operations.slice(start, start + BATCH_SIZE), { ordered: false })).modifiedCount;
+    }
+    if (ended > 0) {
+      await this.publishFeedChanges(
+        { _id: { $in: [...previous.keys()] }, status: { $in: [OutageStatus.RESOLVED, OutageStatus.CANCELLED] }, updatedAt: at },
+        (document) => previous.get(document._id),
+      );
+    }
+    return ended;
+  }
 }
 
 function changedOperation(
@@ -497,7 +616,7 @@ function changedOperation(
     updateOne: {
       // The hash condition makes the write a no-op when someone else already stored this content.
       filter: { source, externalId, contentHash: { $ne: contentHash } },
-      update: { $set: { ...content, ...estimateOf(city, content.affectedArea), contentHash, fetchedAt, updatedAt: fetchedAt } },
+      update: { $set: { ...content, ...storedEstimate(city, content.affectedArea), contentHash, fetchedAt, updatedAt: fetchedAt } },
     },
   };
 }

@@ -2,6 +2,7 @@ import { UserInputError } from "@situation/platform";
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { ServicesContext } from "../context.js";
 import { Provider } from "../provider/provider.model.js";
+import { providerLoader } from "../provider/provider-loader.js";
 import { requireId } from "../provider/provider.resolver.js";
 import { Outage, OutageConnection, OutageStatus } from "./outage.model.js";
 import { InvalidCursorError, type ActiveOutageQuery, type OutagePage } from "./outage.repository.js";
@@ -88,7 +89,7 @@ export class OutageResolver {
 
   @FieldResolver(() => Provider, { nullable: true, description: "Null only if the provider was removed" })
   async provider(@Root() outage: Outage, @Ctx() context: ServicesContext): Promise<Provider | null> {
-    return context.providers.findById(outage.providerId);
+    return providerLoader(context).load(outage.providerId);
   }
 }
 

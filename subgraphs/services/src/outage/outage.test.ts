@@ -10,6 +10,7 @@ import {
   uniqueDatabaseName,
   type ServicesTestStack,
 } from "../test-support/services-test-stack.js";
+import { ESTIMATE_VERSION } from "./city-area.js";
 import { OutageStatus } from "./outage.model.js";
 import { OutageRepository, type OutageFeedRecord } from "./outage.repository.js";
 
@@ -171,12 +172,27 @@ describe("OutageRepository", () => {
       await repository.upsertFromFeed("feed", [feedRecord("old")]);
       await repository.collection.updateMany(
         {},
-        { $unset: { estimatedPeopleAffected: "", estimatedHouseholdsAffected: "", affectedDistricts: "" } },
+        { $unset: { estimatedPeopleAffected: "", estimatedHouseholdsAffected: "", affectedDistricts: "", estimateVersion: "" } },
       );
       expect(await repository.backfillEstimates()).toBe(1);
       const stored = await repository.collection.findOne({ externalId: "old" });
       expect(stored?.estimatedPeopleAffected).toBeGreaterThan(0);
       expect(stored?.affectedDistricts?.[0]?.districtId).toBe("centar");
+      expect(await repository.backfillEstimates()).toBe(0);
+    });
+
+    it("re-estimates outages stored under an older rule, and leaves current ones alone", async () => {
+      await repository.upsertFromFeed("feed", [feedRecord("older-rule")]);
+      const current = await repository.collection.findOne({ externalId: "older-rule" });
+      expect(current?.estimateVersion).toBe(ESTIMATE_VERSION);
+      await repository.collection.updateOne(
+        { externalId: "older-rule" },
+        { $set: { affectedDistricts: [], estimatedPeopleAffected: 0 }, $unset: { estimateVersion: "" } },
+      );
+      expect(await repository.backfillEstimates()).toBe(1);
+      const restored = await repository.collection.findOne({ externalId: "older-rule" });
+      expect(restored?.affectedDistricts).toEqual(current?.affectedDistricts);
+      expect(restored?.estimatedPeopleAffected).toBe(current?.estimatedPeopleAffected);
       expect(await repository.backfillEstimates()).toBe(0);
     });
   });

@@ -1,5 +1,11 @@
-import type { Collection, Db } from "mongodb";
+import type { Collection, Db, Filter } from "mongodb";
 import { toProvider, type Provider, type ProviderDocument, type ServiceKind } from "./provider.model.js";
+
+/** A checked change: the fields to set, and the optional ones to remove (a cleared service area). */
+export interface ProviderChange {
+  set: Partial<Omit<ProviderDocument, "_id" | "createdAt" | "updatedAt">>;
+  unset: "serviceArea"[];
+}
 
 export interface ProviderInput {
   id: string;
@@ -22,7 +28,36 @@ export class ProviderRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.collection.createIndex({ kind: 1, name: 1 });
+    await Promise.all([this.collection.createIndex({ kind: 1, name: 1 }), this.collection.createIndex({ serviceArea: "2dsphere" })]);
+  }
+
+  /** Inserts a checked provider; a duplicate id throws the driver's duplicate-key error. */
+  async insert(provider: Omit<ProviderDocument, "createdAt" | "updatedAt">): Promise<Provider> {
+    const at = this.now();
+    const document: ProviderDocument = { ...provider, createdAt: at, updatedAt: at };
+    await this.collection.insertOne(document);
+    return toProvider(document);
+  }
+
+  /** Applies a checked change; null when there is no such provider. */
+  async update(id: string, change: ProviderChange): Promise<Provider | null> {
+    const updated = await this.collection.findOneAndUpdate(
+      { _id: id },
+      {
+        $set: { ...change.set, updatedAt: this.now() },
+        ...(change.unset.length > 0 ? { $unset: Object.fromEntries(change.unset.map((field) => [field, ""])) } : {}),
+      },
+      { returnDocument: "after" },
+    );
+    return updated ? toProvider(updated) : null;
+  }
+
+  /** Providers whose service area contains the point, by name; those without a service area are left out. */
+  async findServing(point: { type: "Point"; coordinates: [number, number] }, kind?: ServiceKind | null): Promise<Provider[]> {
+    const filter: Filter<ProviderDocument> = { serviceArea: { $geoIntersects: { $geometry: point } } };
+    if (kind) filter.kind = kind;
+    const documents = await this.collection.find(filter).sort({ name: 1, _id: 1 }).toArray();
+    return documents.map(toProvider);
   }
 
   async findAll(): Promise<Provider[]> {
