@@ -18,7 +18,13 @@ export { BusinessReportKind, BusinessOperatingStatus, IncidentSeverity, type Rep
 // The registry's rules, for the registry import connector (workers) to check rows before upserting.
 export { registryNumberProblem, taxIdProblem, registryNumberCheckDigit, taxIdCheckDigit } from "./registry/registry-numbers.js";
 export { parseOpeningHours, OpeningHoursSyntaxError, type OpeningHoursValue } from "./registry/opening-hours.js";
-export { normaliseForSearch, toSerbianLatin } from "./registry/search-key.js";
+export { normaliseForSearch, toSerbianCyrillic, toSerbianLatin } from "./registry/search-key.js";
+export {
+  importRegistryRecords,
+  registryBusinessId,
+  type RegistryRecord,
+  type RegistryImportResult,
+} from "./business/business-registry-import.js";
 export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,

@@ -1,4 +1,4 @@
-import type { MongoConnection } from "@situation/platform";
+import type { ChangeEventPublisher, MongoConnection } from "@situation/platform";
 import { PLATFORM_DATABASE } from "@situation/platform";
 import { BusinessApiKeys } from "./api-key/business-api-keys.js";
 import { BusinessRepository } from "./business/business.repository.js";
@@ -19,12 +19,18 @@ export interface BusinessRepositories {
 
 export function openBusinessRepositories(
   mongo: Pick<MongoConnection, "db">,
-  options: { now?: () => Date; databaseName?: string; platformDatabaseName?: string } = {},
+  options: {
+    now?: () => Date;
+    databaseName?: string;
+    platformDatabaseName?: string;
+    /** Told about incidents, events and status reports filed (docs/live-events.md); nobody when absent. */
+    events?: ChangeEventPublisher;
+  } = {},
 ): BusinessRepositories {
   const db = mongo.db(options.databaseName ?? BUSINESS_DATABASE);
   const businesses = new BusinessRepository(db, options.now);
   const apiKeys = BusinessApiKeys.open(mongo, businesses, options.platformDatabaseName ?? PLATFORM_DATABASE);
-  const reports = new ReportRepository(db, options.now);
+  const reports = new ReportRepository(db, options.now, options.events);
   return {
     businesses,
     apiKeys,

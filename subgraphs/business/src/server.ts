@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import type { Logger, MongoConnection, PlatformConfig } from "@situation/platform";
+import type { ChangeEventPublisher, Logger, MongoConnection, PlatformConfig } from "@situation/platform";
 import { createSubgraphLifecycle, startSubgraphServer } from "@situation/subgraph-kit";
 import type { BusinessContext } from "./context.js";
 import { openBusinessRepositories, type BusinessRepositories } from "./repositories.js";
@@ -16,6 +16,8 @@ export interface BusinessServerOptions {
   /** Another database than `platform` for API keys (tests). */
   platformDatabaseName?: string;
   now?: () => Date;
+  /** Where business report change events go; the caller owns (and closes) it. None when absent. */
+  events?: ChangeEventPublisher;
 }
 
 export interface BusinessServer {
@@ -35,6 +37,7 @@ export function createBusinessServer(options: BusinessServerOptions): BusinessSe
     ...(options.now ? { now: options.now } : {}),
     ...(options.databaseName ? { databaseName: options.databaseName } : {}),
     ...(options.platformDatabaseName ? { platformDatabaseName: options.platformDatabaseName } : {}),
+    ...(options.events ? { events: options.events } : {}),
   });
   const lifecycle = createSubgraphLifecycle("business", async () => {
     await repositories.ensureIndexes();

@@ -1,8 +1,9 @@
 /**
  * Search latency over 20,000 businesses: the business subgraph over HTTP (signed identity, as the
  * gateway calls it), on the embedded store started in this process (no MONGODB_URI). Prints p50, p95
- * and p99 per query shape. The issue's target (p95 under 30 ms) is through the gateway; this measures
- * the subgraph's share of it. Not a test: `npm run bench -w @situation/business-subgraph` after a build.
+ * and p99 per query shape. The issue's target (p95 under 30 ms) is through the gateway, which
+ * `npm run bench -w @situation/e2e -- business-search` measures (test/bench/business-search.ts); this
+ * measures the subgraph's share of it. Not a test: `npm run bench -w @situation/business-subgraph` after a build.
  *
  *   --businesses N (default 20000)   --runs N per query (default 200)
  */

@@ -3,6 +3,7 @@
  * last id seen), so the order can change later without breaking the API's shape.
  */
 import { UserInputError } from "@situation/platform";
+import { Kind, type GraphQLResolveInfo, type SelectionNode } from "graphql";
 import type { Business, BusinessConnection } from "./business.model.js";
 
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./business-page-limits.js";
@@ -14,12 +15,18 @@ const CURSOR_PREFIX = "business:";
 export interface PageRequest {
   first?: number | null;
   after?: string | null;
+  /**
+   * Whether to count every match (default true). Counting reads all matches, where the page reads
+   * only its own: resolvers skip it when the client did not select `totalCount`.
+   */
+  count?: boolean;
 }
 
 export interface BusinessPage {
   businesses: Business[];
   hasNextPage: boolean;
-  totalCount: number;
+  /** How many businesses match on all pages; null when the request said not to count. */
+  totalCount: number | null;
 }
 
 /** Checks `first` and `after`; throws `UserInputError` naming the argument. */
@@ -52,4 +59,19 @@ export function toBusinessConnection(page: BusinessPage): BusinessConnection {
     pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
     totalCount: page.totalCount,
   };
+}
+
+/**
+ * Whether the client's selection on the resolved field asks for `name` directly, through an inline
+ * fragment or through a named fragment (a field under @skip still counts: asking too often is safe).
+ */
+export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
+  const visit = (selections: readonly SelectionNode[]): boolean =>
+    selections.some((selection) => {
+      if (selection.kind === Kind.FIELD) return selection.name.value === name;
+      if (selection.kind === Kind.INLINE_FRAGMENT) return visit(selection.selectionSet.selections);
+      const fragment = info.fragments[selection.name.value];
+      return fragment !== undefined && visit(fragment.selectionSet.selections);
+    });
+  return info.fieldNodes.some((node) => node.selectionSet !== undefined && visit(node.selectionSet.selections));
 }

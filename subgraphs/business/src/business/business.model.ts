@@ -176,8 +176,9 @@ export class BusinessConnection {
   @Field(() => BusinessPageInfo)
   pageInfo!: BusinessPageInfo;
 
+  // Null only when the client did not select it (the resolvers then skip counting), so never sent as null.
   @Field(() => Int, { description: "How many businesses match, on all pages" })
-  totalCount!: number;
+  totalCount!: number | null;
 }
 
 export function toBusiness(document: BusinessDocument): Business {

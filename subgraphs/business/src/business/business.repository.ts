@@ -54,6 +54,12 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const DUPLICATE_KEY = 11000;
 const PHONE = /^\+?[0-9][0-9 ()/-]{4,24}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const INDEX_NOT_FOUND = 27;
+const NAMESPACE_NOT_FOUND = 26;
+/** Indexes earlier versions created, dropped by `ensureIndexes`. */
+const SUPERSEDED_INDEXES = ["searchKeys", "activityCode"];
+/** What a page never shows: the search keys are for the index, the API key id for key rotation. */
+const PAGE_PROJECTION = { searchKeys: 0, apiKeyId: 0 } as const;
 /** Largest search radius: the city's territory fits in it. */
 export const MAX_NEAR_RADIUS_METERS = 50_000;
 
@@ -68,13 +74,29 @@ export class BusinessRepository {
     this.collection = db.collection<BusinessDocument>(BUSINESSES_COLLECTION);
   }
 
-  /** 2dsphere on `location` answers "businesses in this district"; the registry number is unique. */
+  /**
+   * 2dsphere on `location` answers "businesses in this district"; the registry number is unique.
+   * Search criteria come first and `_id` (the page order) second, so that a search walks its
+   * matches in page order and stops after one page (equality, then sort: MongoDB's ESR rule).
+   */
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ location: "2dsphere" }, { name: "location_2dsphere" });
     await this.collection.createIndex({ registryNumber: 1 }, { name: "registryNumber_unique", unique: true });
     // Multikey: one entry per prefix of each name word, so a prefix search is an index equality.
-    await this.collection.createIndex({ searchKeys: 1 }, { name: "searchKeys" });
-    await this.collection.createIndex({ "activity.code": 1 }, { name: "activityCode" });
+    await this.collection.createIndex({ searchKeys: 1, _id: 1 }, { name: "searchKeys_id" });
+    await this.collection.createIndex({ "activity.code": 1, _id: 1 }, { name: "activityCode_id" });
+    // The single-field indexes of earlier versions answer nothing the compound ones do not.
+    for (const superseded of SUPERSEDED_INDEXES) await this.dropIndexIfPresent(superseded);
+  }
+
+  private async dropIndexIfPresent(name: string): Promise<void> {
+    try {
+      await this.collection.dropIndex(name);
+    } catch (error) {
+      // IndexNotFound, or the collection itself does not exist yet (NamespaceNotFound).
+      if (error instanceof MongoServerError && (error.code === INDEX_NOT_FOUND || error.code === NAMESPACE_NOT_FOUND)) return;
+      throw error;
+    }
   }
 
   async findById(id: string): Promise<Business | null> {
@@ -103,6 +125,12 @@ export class BusinessRepository {
 
   async count(): Promise<number> {
     return this.collection.countDocuments({});
+  }
+
+  /** How many businesses are located inside `boundary`; `UserInputError` on field "boundary" as `findWithin`. */
+  async countWithin(boundary: unknown): Promise<number> {
+    const geometry = parseMultiPolygon(boundary, "boundary");
+    return this.collection.countDocuments({ location: { $geoWithin: { $geometry: geometry } } });
   }
 
   /**
@@ -230,8 +258,12 @@ export class BusinessRepository {
     const pageFilter: Filter<BusinessDocument> = afterId === undefined ? filter : { ...filter, _id: { $gt: afterId } };
     // One more than asked tells whether there is a next page without a second query.
     const [documents, totalCount] = await Promise.all([
-      this.collection.find(pageFilter).sort({ _id: 1 }).limit(first + 1).toArray(),
-      this.collection.countDocuments(filter),
+      this.collection
+        .find(pageFilter, { projection: PAGE_PROJECTION })
+        .sort({ _id: 1 })
+        .limit(first + 1)
+        .toArray(),
+      request.count === false ? null : this.collection.countDocuments(filter),
     ]);
     return {
       businesses: documents.slice(0, first).map(toBusiness),

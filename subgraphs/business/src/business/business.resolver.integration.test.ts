@@ -39,6 +39,25 @@ const PAGE_QUERY = `query Page($first: Int, $after: String) {
 }`;
 
 describe("the business subgraph over HTTP", () => {
+  it("counts matches whenever totalCount is selected, directly or through a fragment", async () => {
+    const bakeries = demo.filter((business) => business.activity.code === "10.71").length;
+    const direct = await graphql<{ searchBusinesses: { totalCount: number } }>(
+      `{ searchBusinesses(activityCode: "10.71", first: 1) { totalCount } }`,
+    );
+    const inline = await graphql<{ searchBusinesses: { totalCount: number } }>(
+      `{ searchBusinesses(activityCode: "10.71", first: 1) { ... on BusinessConnection { totalCount } } }`,
+    );
+    const named = await graphql<{ searchBusinesses: { total: number } }>(
+      `query { searchBusinesses(activityCode: "10.71", first: 1) { ...Counted } } fragment Counted on BusinessConnection { total: totalCount }`,
+    );
+    const without = await graphql<{ searchBusinesses: { nodes: { id: string }[] } }>(`{ searchBusinesses(activityCode: "10.71", first: 1) { nodes { id } } }`);
+    expect([direct.errors, inline.errors, named.errors, without.errors]).toEqual([undefined, undefined, undefined, undefined]);
+    expect(direct.data?.searchBusinesses.totalCount).toBe(bakeries);
+    expect(inline.data?.searchBusinesses.totalCount).toBe(bakeries);
+    expect(named.data?.searchBusinesses.total).toBe(bakeries);
+    expect(without.data?.searchBusinesses.nodes).toHaveLength(1);
+  });
+
   it("lets an anonymous caller read a business's registry fields", async () => {
     const business = demo[3]!;
     const response = await graphql<{ business: unknown }>(

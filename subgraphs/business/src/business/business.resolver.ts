@@ -1,9 +1,10 @@
 import { KRUSEVAC_DISTRICTS } from "@situation/city-subgraph/seed-data";
 import { ForbiddenError, hasRole, UserInputError, type Identity } from "@situation/platform";
-import { Arg, Args, Authorized, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Args, Authorized, Ctx, Field, ID, Info, Mutation, ObjectType, Query, Resolver } from "type-graphql";
 import { IssuedApiKey } from "../api-key/api-key.model.js";
 import type { BusinessContext } from "../context.js";
-import { toBusinessConnection } from "./business-page.js";
+import { selectsField, toBusinessConnection } from "./business-page.js";
 import { BusinessSearchArgs, RegisterBusinessInput, UpdateBusinessInput, type LocationInput } from "./business.inputs.js";
 import { Business, BusinessConnection, BusinessPageArgs } from "./business.model.js";
 import type { BusinessPatch } from "./business.repository.js";
@@ -42,8 +43,9 @@ export class BusinessResolver {
   async businesses(
     @Args(() => BusinessPageArgs) { first, after }: BusinessPageArgs,
     @Ctx() context: BusinessContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<BusinessConnection> {
-    return toBusinessConnection(await context.businesses.findPage({ first, after }));
+    return toBusinessConnection(await context.businesses.findPage({ first, after, count: selectsField(info, "totalCount") }));
   }
 
   @Query(() => BusinessConnection, {
@@ -52,6 +54,7 @@ export class BusinessResolver {
   async searchBusinesses(
     @Args(() => BusinessSearchArgs) { first, after, query, activityCode, districtId, near }: BusinessSearchArgs,
     @Ctx() context: BusinessContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<BusinessConnection> {
     let within: unknown;
     if (districtId !== undefined && districtId !== null) {
@@ -59,7 +62,10 @@ export class BusinessResolver {
       if (district === undefined) throw new UserInputError(`districtId: no district ${JSON.stringify(districtId)}`, { field: "districtId" });
       within = district.boundary;
     }
-    const page = await context.businesses.search({ text: query ?? null, activityCode: activityCode ?? null, within, near: near ?? null }, { first, after });
+    const page = await context.businesses.search(
+      { text: query ?? null, activityCode: activityCode ?? null, within, near: near ?? null },
+      { first, after, count: selectsField(info, "totalCount") },
+    );
     return toBusinessConnection(page);
   }
 

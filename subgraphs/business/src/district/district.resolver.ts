@@ -1,6 +1,7 @@
 import { UserInputError } from "@situation/platform";
-import { Args, Authorized, Ctx, Directive, FieldResolver, Resolver, Root } from "type-graphql";
-import { toBusinessConnection } from "../business/business-page.js";
+import type { GraphQLResolveInfo } from "graphql";
+import { Args, Authorized, Ctx, Directive, FieldResolver, Info, Resolver, Root } from "type-graphql";
+import { selectsField, toBusinessConnection } from "../business/business-page.js";
 import { BusinessConnection, BusinessPageArgs } from "../business/business.model.js";
 import type { BusinessContext } from "../context.js";
 import { BusinessReport, BusinessReportKind, BusinessStatusCounts } from "../report/report.model.js";
@@ -14,8 +15,10 @@ export class DistrictBusinessesResolver {
     @Root() district: District,
     @Args(() => BusinessPageArgs) { first, after }: BusinessPageArgs,
     @Ctx() context: BusinessContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<BusinessConnection> {
-    return withinDistrict(district, async () => toBusinessConnection(await context.businesses.findWithin(district.boundary, { first, after })));
+    const count = selectsField(info, "totalCount");
+    return withinDistrict(district, async () => toBusinessConnection(await context.businesses.findWithin(district.boundary, { first, after, count })));
   }
 
   @Authorized("operator", "city-staff")
@@ -23,7 +26,7 @@ export class DistrictBusinessesResolver {
   @FieldResolver(() => BusinessStatusCounts, { description: "How many of the district's businesses report open, closed, limited now" })
   businessStatusCounts(@Root() district: District, @Ctx() context: BusinessContext): Promise<BusinessStatusCounts> {
     return withinDistrict(district, async () => {
-      const total = (await context.businesses.findWithin(district.boundary, { first: 1 })).totalCount;
+      const total = await context.businesses.countWithin(district.boundary);
       return context.reports.countStatusesWithin(district.boundary, total);
     });
   }

@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { normaliseForSearch, searchPrefixes, searchWords, toSerbianLatin } from "./search-key.js";
+import { normaliseForSearch, searchPrefixes, searchWords, toSerbianCyrillic, toSerbianLatin } from "./search-key.js";
 
 describe("Serbian transliteration and search keys", () => {
+  it("writes Latin in Cyrillic, digraphs as one letter, keeping case, and back again", () => {
+    expect(toSerbianCyrillic("Gvožđara Ljubičica d.o.o.")).toBe("Гвожђара Љубичица д.о.о.");
+    expect(toSerbianCyrillic("NJEGOŠEVA 12a, Džakula")).toBe("ЊЕГОШЕВА 12а, Џакула");
+    expect(toSerbianCyrillic("Kafe Wi-Fi")).toBe("Кафе Wи-Фи");
+    for (const name of ["Stomatološka ordinacija Župa", "Knjigovodstvena agencija Ćirilica", "Pekara Kod Jovana 2", "Džez klub Njegoš"]) {
+      expect(toSerbianLatin(toSerbianCyrillic(name))).toBe(name);
+      expect(normaliseForSearch(toSerbianCyrillic(name))).toBe(normaliseForSearch(name));
+    }
+  });
+
   it("transliterates Cyrillic to Latin by the official correspondence, digraphs included", () => {
     expect(toSerbianLatin("Апотека Крушевац")).toBe("Apoteka Kruševac");
     expect(toSerbianLatin("Љубичица")).toBe("Ljubičica");

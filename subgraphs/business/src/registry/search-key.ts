@@ -35,6 +35,33 @@ export function toSerbianLatin(text: string): string {
   return result;
 }
 
+const LATIN_TO_CYRILLIC: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(CYRILLIC_TO_LATIN).map(([cyrillic, latin]) => [latin, cyrillic]),
+);
+
+/**
+ * Serbian Latin to Serbian Cyrillic, keeping case ("Gvožđara Ljubičica" → "Гвожђара Љубичица").
+ * The digraphs lj, nj and dž become one letter each; so they do in the rare loanword where they are
+ * two ("konjunktura"), which only a dictionary could tell. Letters outside the Serbian alphabet stay.
+ */
+export function toSerbianCyrillic(text: string): string {
+  let result = "";
+  const characters = [...text];
+  for (let index = 0; index < characters.length; index++) {
+    const character = characters[index]!;
+    const pair = character + (characters[index + 1] ?? "");
+    const digraph = LATIN_TO_CYRILLIC[pair.toLowerCase()];
+    const cyrillic = digraph ?? LATIN_TO_CYRILLIC[character.toLowerCase()];
+    if (cyrillic === undefined) {
+      result += character;
+      continue;
+    }
+    if (digraph !== undefined) index++;
+    result += character === character.toLowerCase() ? cyrillic : cyrillic.toUpperCase();
+  }
+  return result;
+}
+
 /**
  * The search form of a text: Latin, without diacritics, lowercase, with every run of characters that
  * are not letters or digits turned into one space.

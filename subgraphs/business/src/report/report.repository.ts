@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { parseMultiPolygon, parsePoint, type PointGeometry } from "@situation/city-subgraph/seed-data";
-import { UserInputError } from "@situation/platform";
+import { findSeedDistrictContaining, parseMultiPolygon, parsePoint, type PointGeometry } from "@situation/city-subgraph/seed-data";
+import { NO_CHANGE_EVENTS, UserInputError, type ChangeEventPublisher, type ChangeEventType } from "@situation/platform";
 import type { Collection, Db, Filter } from "mongodb";
 import { OpeningHoursSyntaxError, parseOpeningHours } from "../registry/opening-hours.js";
 import {
@@ -47,6 +47,13 @@ const PAYLOAD_OF: Record<BusinessReportKind, readonly (keyof ReportInput)[]> = {
 };
 const PAYLOAD_FIELDS = ["status", "temporaryHours", "capacity", "occupancy", "goods", "incident", "event"] as const;
 
+/** The kinds a live screen is told about (docs/live-events.md); hours, occupancy and goods are read when shown. */
+const EVENT_OF: Partial<Record<BusinessReportKind, ChangeEventType>> = {
+  [BusinessReportKind.INCIDENT]: "business.incident",
+  [BusinessReportKind.EVENT]: "business.event",
+  [BusinessReportKind.STATUS]: "business.status-changed",
+};
+
 /** The only code that reads and writes the `reports` collection. */
 export class ReportRepository {
   readonly collection: Collection<ReportDocument>;
@@ -54,6 +61,8 @@ export class ReportRepository {
   constructor(
     db: Db,
     private readonly now: () => Date = () => new Date(),
+    /** Told about incidents, events and status reports once filed; nobody when absent. */
+    private readonly events: ChangeEventPublisher = NO_CHANGE_EVENTS,
   ) {
     this.collection = db.collection<ReportDocument>(REPORTS_COLLECTION);
   }
@@ -72,6 +81,13 @@ export class ReportRepository {
     const now = this.now();
     const document: ReportDocument = { _id: `report-${randomUUID()}`, ...checkReport(business, input, now), reportedBy, createdAt: now };
     await this.collection.insertOne(document);
+    const type = EVENT_OF[document.kind];
+    if (type) {
+      // The city's districts as seeded (the same boundaries the services subgraph estimates outages on):
+      // this subgraph stores no districts, and a live event must not wait on a call to the city subgraph.
+      const district = findSeedDistrictContaining(document.location.coordinates);
+      await this.events.publish({ type, id: document._id, districtIds: district ? [district.id] : [], businessId: document.businessId });
+    }
     return toBusinessReport(document, now);
   }
 
