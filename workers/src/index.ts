@@ -1,18 +1,36 @@
-/** What other workspaces (the launcher, end-to-end tests) may import from the workers. */
-export { createOutageSyncWorker, type OutageSyncWorker, type OutageSyncWorkerOptions } from "./worker.js";
+/** What other workspaces (the launcher, end-to-end tests, benchmarks) may import from the workers. */
 export {
-  OUTAGE_SYNC_QUEUE,
-  OUTAGE_SYNC_SCHEDULER_ID,
-  OUTAGE_SYNC_JOB,
-  DEFAULT_SYNC_ATTEMPTS,
-  DEFAULT_SYNC_BACKOFF_MS,
-  type OutageSyncJobData,
-} from "./outage-sync/outage-sync-queue.js";
-export { syncOutageFeed, feedSourceName, MAX_REPORTED_REJECTS, type OutageSyncResult } from "./outage-sync/sync-outage-feed.js";
-export { parseOutageFeed, type ParsedFeed, type RowReject } from "./outage-feed/parse-feed.js";
-export { fetchFeedText, DEFAULT_FEED_MAX_BYTES, DEFAULT_FEED_TIMEOUT_MS, type FetchFeedOptions } from "./outage-feed/fetch-feed.js";
-export { FEED_COLUMNS, feedRowSchema, type FeedColumn } from "./outage-feed/feed-row.js";
-export { FeedRejectedError, FeedUnavailableError } from "./outage-feed/feed-errors.js";
+  createSyncWorker,
+  OUTAGE_FEED_SOURCE_ID,
+  type SyncWorker,
+  type SyncWorkerOptions,
+  type SyncJobResult,
+} from "./sync/sync-worker.js";
+export { runSync, provenanceOf, fillPeriod, MAX_REPORTED_REJECTS, MAX_QUARANTINED_PER_RUN, SyncRunError, type SyncRunResult } from "./sync/run-sync.js";
+export { fetchSource, sha256, DEFAULT_FEED_MAX_BYTES, DEFAULT_FEED_TIMEOUT_MS, type FetchSourceOptions, type FetchedSource } from "./sync/fetch-source.js";
+export type { Connector, ConnectorPaging, FetchedPage, ParsedRecord, ParseResult, RecordReject, RunContext, StoreResult } from "./sync/connector.js";
+export { isStreaming, type StreamingConnector, type ConsumeResult, type AnyConnector } from "./sync/connector.js";
+export { openSource, type OpenedSource } from "./sync/fetch-source.js";
+export { createOpen311Connector } from "./connectors/open311/open311.connector.js";
+export { parseOpen311 } from "./connectors/open311/parse-open311.js";
+export { createBusinessRegistryCsvConnector, consumeRegistry, REGISTRY_BATCH_SIZE } from "./connectors/business-registry-csv/business-registry-csv.connector.js";
+export { createGtfsRealtimeConnector } from "./connectors/gtfs-realtime/gtfs-realtime.connector.js";
+export { parseGtfsRealtime, DISRUPTIVE_EFFECTS, type TransitAlertRecord } from "./connectors/gtfs-realtime/parse-gtfs-realtime.js";
+export { fetchPages, mergePages, type PagedBody } from "./sync/fetch-pages.js";
+export { jitteredBackoff, syncBackoffStrategy, MAX_SYNC_BACKOFF_MS } from "./sync/backoff.js";
+export { FeedRejectedError, FeedUnavailableError } from "./sync/sync-errors.js";
+export { createOutageCsvConnector } from "./connectors/outage-csv/outage-csv.connector.js";
+export { parseOutageCsv } from "./connectors/outage-csv/parse-outage-csv.js";
+export { OUTAGE_CSV_COLUMNS, outageCsvRowSchema, type OutageCsvColumn } from "./connectors/outage-csv/outage-csv-row.js";
+export { storeEnvironmentRecords, type EnvironmentFeedRecord, type FeedMeasurement, type FeedStation } from "./connectors/environment-readings/environment-store.js";
+export { createSensorCommunityConnector } from "./connectors/sensor-community/sensor-community.connector.js";
+export { parseSensorCommunity, SENSOR_COMMUNITY_VALUE_TYPES } from "./connectors/sensor-community/parse-sensor-community.js";
+export { createOpenMeteoConnector } from "./connectors/open-meteo/open-meteo.connector.js";
+export { parseOpenMeteo } from "./connectors/open-meteo/parse-open-meteo.js";
+export { createNgsiLdConnector } from "./connectors/ngsi-ld/ngsi-ld.connector.js";
+export { parseNgsiLd, ngsiLdFirstPage, ngsiLdNextPage, type NgsiLdRecord } from "./connectors/ngsi-ld/parse-ngsi-ld.js";
+export { createGenericConnector } from "./connectors/generic/generic.connector.js";
+export { parseGeneric, type GenericRecord } from "./connectors/generic/parse-generic.js";
 export {
   createRequestEscalationWorker,
   type RequestEscalationWorker,

@@ -1,7 +1,7 @@
-/** The worker process: configuration, the store, Redis, then the outage-sync and request-escalation workers and their schedulers. */
-import { checkRedis, connectMongo, createLogger, createShutdown, loadConfig } from "@situation/platform";
+/** The worker process: configuration, the store, Redis, then the source-sync and request-escalation workers and their schedulers. */
+import { checkRedis, connectMongo, createChangeEventPublisher, createLogger, createShutdown, loadConfig } from "@situation/platform";
 import { createRequestEscalationWorker } from "./request-escalation/request-escalation.worker.js";
-import { createOutageSyncWorker } from "./worker.js";
+import { createSyncWorker } from "./sync/sync-worker.js";
 
 const config = loadConfig();
 const logger = createLogger(config, "workers");
@@ -13,11 +13,14 @@ try {
   await checkRedis(config.redisUrl);
   const mongo = await connectMongo(config, { logger });
   shutdown.add("mongo", () => mongo.close());
-  const worker = createOutageSyncWorker({ config, mongo, logger });
-  shutdown.add("outage-sync worker", () => worker.close());
+  // Closes after both workers have finished their jobs in flight, before the store.
+  const events = createChangeEventPublisher({ config, logger });
+  shutdown.add("change events", () => events.close());
+  const worker = createSyncWorker({ config, mongo, logger, events });
+  shutdown.add("source-sync worker", () => worker.close());
   await worker.start();
   // Registered after mongo, so it closes first: finish the escalations in flight, then close the store.
-  const escalation = createRequestEscalationWorker({ config, mongo, logger });
+  const escalation = createRequestEscalationWorker({ config, mongo, logger, events });
   shutdown.add("request-escalation worker", () => escalation.close());
   await escalation.start();
   logger.info("workers started");

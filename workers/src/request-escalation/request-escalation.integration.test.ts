@@ -1,9 +1,12 @@
 import { openCityRepositories, type CityRepositories } from "@situation/city-subgraph";
 import {
   connectMongo,
+  createChangeEventPublisher,
   createDelayedJobQueue,
   createLogger,
+  createRedisConnection,
   loadConfig,
+  readChangeEvents,
   type DelayedJobQueue,
   type MongoConnection,
   type PlatformConfig,
@@ -221,6 +224,27 @@ describe("request escalation (real Redis, embedded MongoDB)", () => {
     await sleep(1_200);
     expect(await repositories.serviceRequests.findById(notDue.id)).toMatchObject({ escalationLevel: 0, overdue: false });
     for (const request of overdue) expect(await escalationAudit(request.id)).toHaveLength(1);
+  });
+
+  it("announces each escalation it makes, once, through the change-event publisher it is given", async () => {
+    const events = createChangeEventPublisher({ config, logger: createLogger(config, "escalation-test") });
+    // Opened before the worker, so closed after it: its last job may still publish.
+    opened.push(events);
+    const request = await submitRequestDueIn(repositories, -1_000);
+    await startWorker({ sweepIntervalMs: 1_000, events });
+    await waitUntilEscalated(request.id);
+    // Another sweep comes and finds nothing to do: still one event.
+    await sleep(1_200);
+    const redis = createRedisConnection(config, { name: "escalation-test-events" });
+    try {
+      const found = await readChangeEvents(redis, { prefix: config.redisPrefix, after: "0-0" });
+      expect(found.map(({ type, id, districtIds }) => ({ type, id, districtIds }))).toEqual([
+        { type: "request.escalated", id: request.id, districtIds: expect.any(Array) },
+      ]);
+      expect(found[0]!.providerId ?? found[0]!.departmentId).toBeDefined();
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it("fails a job without a request id, or for a request that does not exist, at once; closes twice safely", async () => {

@@ -1,4 +1,4 @@
-import type { Logger, MongoConnection, PlatformConfig } from "@situation/platform";
+import type { ChangeEventPublisher, Logger, MongoConnection, PlatformConfig } from "@situation/platform";
 import { NotFoundError, createRedisConnection } from "@situation/platform";
 import { openCityRepositories } from "@situation/city-subgraph";
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from "bullmq";
@@ -44,6 +44,8 @@ export interface RequestEscalationWorkerOptions {
   repository?: EscalationRepository;
   /** The clock that decides what is overdue. */
   now?: () => Date;
+  /** Where escalations are announced (`request.escalated`) when the default repository is used; the caller owns (and closes) it. */
+  events?: ChangeEventPublisher;
 }
 
 export interface RequestEscalationWorker {
@@ -166,6 +168,9 @@ export function createRequestEscalationWorker(options: RequestEscalationWorkerOp
 /** The city subgraph's own repository (whose indexes this process ensures, as every writer does), or the one handed in. */
 function openRepository(options: RequestEscalationWorkerOptions): { repository: EscalationRepository; ensureIndexes(): Promise<void> } {
   if (options.repository) return { repository: options.repository, ensureIndexes: async () => {} };
-  const { serviceRequests } = openCityRepositories(options.mongo, options.databaseName ? { databaseName: options.databaseName } : {});
+  const { serviceRequests } = openCityRepositories(options.mongo, {
+    ...(options.databaseName ? { databaseName: options.databaseName } : {}),
+    ...(options.events ? { events: options.events } : {}),
+  });
   return { repository: serviceRequests, ensureIndexes: () => serviceRequests.ensureIndexes() };
 }
