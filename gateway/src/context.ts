@@ -1,3 +1,4 @@
+import type { Span } from "@opentelemetry/api";
 import type { Identity, Logger } from "@situation/platform";
 
 /** What every GraphQL request carries through the gateway, built once the caller is authenticated. */
@@ -7,4 +8,6 @@ export type GatewayContext = {
   requestId: string;
   /** A child logger that stamps every line with the request id. */
   logger: Logger;
+  /** The request's server span, parent of its subgraph fetch spans (tracing/); absent outside HTTP. */
+  span?: Span;
 };

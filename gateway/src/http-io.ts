@@ -2,22 +2,31 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorCatalog, PlatformError, type ErrorCode } from "@situation/platform";
 
-/** GraphQL operations are small; a bigger body is a mistake or an attack, refused before parsing. */
+/**
+ * GraphQL operations are small; a bigger body is a mistake or an attack, refused before parsing. The
+ * gateway's GraphQL endpoint takes its limit from GATEWAY_MAX_BODY_BYTES; this is the default.
+ */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export class PayloadTooLargeError extends Error {
-  constructor() {
-    super(`the request body exceeds ${MAX_BODY_BYTES} bytes`);
+  readonly maxBytes: number;
+
+  constructor(maxBytes: number = MAX_BODY_BYTES) {
+    super(`the request body exceeds ${maxBytes} bytes`);
     this.name = "PayloadTooLargeError";
+    this.maxBytes = maxBytes;
   }
 }
 
-export async function readBody(request: IncomingMessage): Promise<string> {
+export async function readBody(request: IncomingMessage, maxBytes: number = MAX_BODY_BYTES): Promise<string> {
+  // A declared length over the limit is refused before a byte is read.
+  const declared = Number(request.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > maxBytes) throw new PayloadTooLargeError(maxBytes);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new PayloadTooLargeError();
+    if (size > maxBytes) throw new PayloadTooLargeError(maxBytes);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString("utf8");

@@ -2,62 +2,57 @@
  * Tells each subgraph who is calling. The subgraphs trust nothing but a short-lived token signed with
  * the secret they share with the gateway, so the caller's own credentials never travel further.
  */
-import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
-import { ANONYMOUS, IDENTITY_HEADER, REQUEST_ID_HEADER, signIdentity, UpstreamError } from "@situation/platform";
+import type { GraphQLDataSourceProcessOptions } from "@apollo/gateway";
+import { ANONYMOUS, IDENTITY_HEADER, REQUEST_ID_HEADER } from "@situation/platform";
 import type { GatewayContext } from "./context.js";
-import type { SubgraphFetcher } from "./keep-alive-fetcher.js";
+import { processDeduplicated } from "./performance/entity-deduplication.js";
+import { createIdentityTokenCache, type IdentityTokenCache } from "./performance/identity-token-cache.js";
+import { ResilientDataSource, type ResilientDataSourceOptions } from "./resilience/resilient-data-source.js";
+import type { SubgraphFetchTracing } from "./tracing/request-tracing.js";
 
-export interface IdentityForwardingOptions {
-  /** The subgraph's name in the supergraph, for error messages. */
-  name: string;
-  url: string;
-  fetcher: SubgraphFetcher;
+export interface IdentityForwardingOptions extends ResilientDataSourceOptions {
   identitySecret: string;
+  /** Spans around each fetch, and their `traceparent` on the subgraph request. */
+  tracing?: SubgraphFetchTracing;
 }
 
-type DidEncounterErrorArguments = Parameters<RemoteGraphQLDataSource<GatewayContext>["didEncounterError"]>;
+type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
 
-// One incoming request usually fans out to several subgraph calls: sign once per request.
-const signedIdentities = new WeakMap<GatewayContext, Promise<string>>();
-
-export class IdentityForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  readonly #identitySecret: string;
-  readonly #subgraphName: string;
+/** Failures of the call itself (down, slow, garbage) are the base class's: see resilience/. */
+export class IdentityForwardingDataSource extends ResilientDataSource {
+  // Signing is a tenth of a small request's CPU and the same callers keep coming: see performance/.
+  readonly #identityTokens: IdentityTokenCache;
+  readonly #tracing: SubgraphFetchTracing | undefined;
 
   constructor(options: IdentityForwardingOptions) {
-    super({ url: options.url, fetcher: options.fetcher });
-    this.#identitySecret = options.identitySecret;
-    this.#subgraphName = options.name;
+    super(options);
+    this.#identityTokens = createIdentityTokenCache({ identitySecret: options.identitySecret });
+    this.#tracing = options.tracing;
   }
 
-  override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+  // Each distinct entity once per fetch (performance/). Around the base class's process, so that its
+  // shape checks and field errors see the call as it is sent.
+  override process(options: ProcessOptions): ReturnType<ResilientDataSource["process"]> {
+    const tracing = this.#tracing;
+    return processDeduplicated(options, (each) =>
+      tracing !== undefined && "incomingRequestContext" in each
+        ? tracing.trace(this.subgraphName, this.url, each.context, each, () => super.process(each))
+        : super.process(each),
+    );
+  }
+
+  override async willSendRequest(options: ProcessOptions): Promise<void> {
     const headers = options.request.http?.headers;
     if (headers === undefined) return;
     // Only incoming operations carry `incomingRequestContext` (Apollo does not export the kind enum).
     if ("incomingRequestContext" in options) {
       const context = options.context;
-      let token = signedIdentities.get(context);
-      if (token === undefined) {
-        token = signIdentity(context.identity, this.#identitySecret);
-        signedIdentities.set(context, token);
-      }
-      headers.set(IDENTITY_HEADER, await token);
+      headers.set(IDENTITY_HEADER, await this.#identityTokens.tokenFor(context.identity));
       headers.set(REQUEST_ID_HEADER, context.requestId);
+      this.#tracing?.inject(options, headers);
     } else {
       // Health checks and schema loading are the gateway's own calls, made with no caller behind them.
-      headers.set(IDENTITY_HEADER, await signIdentity(ANONYMOUS, this.#identitySecret));
+      headers.set(IDENTITY_HEADER, await this.#identityTokens.tokenFor(ANONYMOUS));
     }
-  }
-
-  /**
-   * Transport failures (refused connection, timeout, a non-2xx answer such as a rejected identity
-   * token) are the upstream's failure, not the caller's: they reach the client as UPSTREAM_FAILURE
-   * naming the subgraph, instead of a raw "fetch failed" or a misleading "401: Unauthorized".
-   */
-  override didEncounterError(...[error, , response]: DidEncounterErrorArguments): void {
-    // A 2xx with a malformed body: Apollo's own error says what was wrong with it.
-    if (response?.ok === true) return;
-    const reason = response === undefined ? "is unreachable" : `answered HTTP ${response.status}`;
-    throw new UpstreamError(`the ${this.#subgraphName} subgraph ${reason}`, { cause: error });
   }
 }

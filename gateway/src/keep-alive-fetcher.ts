@@ -4,8 +4,9 @@
  * replacing it. An undici Agent keeps connections to each subgraph open between requests and caps how
  * many it opens, so a burst queues instead of exhausting the subgraph's sockets.
  */
-import { Agent, fetch as undiciFetch } from "undici";
+import { Agent } from "undici";
 import type { RemoteGraphQLDataSource } from "@apollo/gateway";
+import { createDispatcherFetch } from "./performance/dispatcher-fetcher.js";
 
 export type SubgraphFetcher = RemoteGraphQLDataSource["fetcher"];
 
@@ -33,14 +34,8 @@ export function createKeepAliveFetcher(options: KeepAliveFetcherOptions = {}): K
     headersTimeout: requestTimeoutMs,
     bodyTimeout: requestTimeoutMs,
   });
-  const fetcher = ((url: Parameters<SubgraphFetcher>[0], init: Parameters<SubgraphFetcher>[1]) =>
-    undiciFetch(url, {
-      method: init?.method,
-      headers: init?.headers,
-      body: init?.body,
-      signal: init?.signal,
-      dispatcher: agent,
-    })) satisfies SubgraphFetcher;
+  // undici's dispatcher API rather than its fetch: a fraction of the CPU per call (performance/).
+  const fetcher: SubgraphFetcher = createDispatcherFetch(agent);
   let closing: Promise<void> | undefined;
   return {
     fetcher,

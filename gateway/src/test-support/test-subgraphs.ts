@@ -1,14 +1,17 @@
 /**
  * Two tiny subgraphs for the gateway's tests, composed like the real ones: `city` owns `District`
- * (with a field only operators may read, and one that fails unexpectedly), `services` extends it.
+ * (with a field only operators may read, one that fails unexpectedly, and paginated lists of
+ * districts that nest, for the operation limits), `services` extends it (with nullable fields too,
+ * so that a failing services subgraph leaves partial data).
  * Every `@Field`/`@Arg` names its type: vitest's esbuild transform emits no decorator metadata.
  */
 import "reflect-metadata";
 import { composeServices } from "@apollo/composition";
+import type { Tracer } from "@opentelemetry/api";
 import { buildFederatedSchema, printSubgraphSdl, startSubgraphServer, type SubgraphContext, type SubgraphServer } from "@situation/subgraph-kit";
 import type { Logger } from "@situation/platform";
 import { parse } from "graphql";
-import { Arg, Authorized, Ctx, Directive, Field, ID, Int, ObjectType, Query, Resolver } from "type-graphql";
+import { Arg, Authorized, Ctx, Directive, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root } from "type-graphql";
 
 @Directive('@key(fields: "id")')
 @ObjectType("District")
@@ -29,8 +32,11 @@ class CityDistrict {
 }
 
 function cityDistricts(): Map<string, CityDistrict> {
-  const district = Object.assign(new CityDistrict(), { id: "rasina", name: "Расина", staffNote: "pump station 3 under repair" });
-  return new Map([[district.id, district]]);
+  const districts = [
+    Object.assign(new CityDistrict(), { id: "rasina", name: "Расина", staffNote: "pump station 3 under repair" }),
+    Object.assign(new CityDistrict(), { id: "pepeljevac", name: "Пепељевац", staffNote: "new well in service" }),
+  ];
+  return new Map(districts.map((district) => [district.id, district]));
 }
 
 @ObjectType()
@@ -65,6 +71,17 @@ class CityResolver {
     });
   }
 
+  @Query(() => [CityDistrict])
+  districts(@Arg("first", () => Int, { defaultValue: 10 }) first: number): CityDistrict[] {
+    return [...cityDistricts().values()].slice(0, first);
+  }
+
+  /** Every district neighbours the others; enough to nest lists as deep as a test needs. */
+  @FieldResolver(() => [CityDistrict])
+  neighbours(@Root() district: CityDistrict, @Arg("first", () => Int, { defaultValue: 5 }) first: number): CityDistrict[] {
+    return [...cityDistricts().values()].filter((other) => other.id !== district.id).slice(0, first);
+  }
+
   @Query(() => String, { nullable: true })
   brokenQuery(): string {
     throw new Error("connection string mongodb://admin:hunter2@db");
@@ -80,8 +97,17 @@ class ServicesDistrict {
   @Field(() => Int)
   activeOutages!: number;
 
+  /** Nullable, unlike activeOutages: when services fails, the district itself survives. */
+  @Field(() => String, { nullable: true })
+  outageNote!: string | null;
+
   static resolveReference(reference: { id: string }): ServicesDistrict {
-    return Object.assign(new ServicesDistrict(), { id: reference.id, activeOutages: reference.id === "rasina" ? 2 : 0 });
+    const rasina = reference.id === "rasina";
+    return Object.assign(new ServicesDistrict(), {
+      id: reference.id,
+      activeOutages: rasina ? 2 : 0,
+      outageNote: rasina ? "water off until 18:00" : null,
+    });
   }
 }
 
@@ -91,6 +117,12 @@ class ServicesResolver {
   outageCount(): number {
     return 2;
   }
+
+  /** A nullable root field: when services fails, the rest of the answer's data survives. */
+  @Query(() => String, { nullable: true })
+  outageSummary(): string {
+    return "2 active outages";
+  }
 }
 
 export interface TestSubgraphs {
@@ -98,18 +130,27 @@ export interface TestSubgraphs {
   services: SubgraphServer;
   /** The supergraph composed with the running subgraphs' URLs. */
   supergraphSdl: string;
+  /** Each subgraph's own SDL, for tests that compose variants of the supergraph. */
+  subgraphSdl: { city: string; services: string };
   close(): Promise<void>;
 }
 
-export async function startTestSubgraphs(options: { identitySecret: string; logger: Logger }): Promise<TestSubgraphs> {
-  const common = { host: "127.0.0.1", port: 0, identitySecret: options.identitySecret, logger: options.logger };
+export async function startTestSubgraphs(options: { identitySecret: string; logger: Logger; tracer?: Tracer }): Promise<TestSubgraphs> {
+  const common = {
+    host: "127.0.0.1",
+    port: 0,
+    identitySecret: options.identitySecret,
+    logger: options.logger,
+    ...(options.tracer === undefined ? {} : { tracer: options.tracer }),
+  };
   const citySchema = await buildFederatedSchema({ resolvers: [CityResolver] });
   const servicesSchema = await buildFederatedSchema({ resolvers: [ServicesResolver], orphanedTypes: [ServicesDistrict] });
   const city = await startSubgraphServer({ ...common, name: "city", schema: citySchema });
   const services = await startSubgraphServer({ ...common, name: "services", schema: servicesSchema });
+  const subgraphSdl = { city: printSubgraphSdl(citySchema), services: printSubgraphSdl(servicesSchema) };
   const composition = composeServices([
-    { name: "city", url: city.url, typeDefs: parse(printSubgraphSdl(citySchema)) },
-    { name: "services", url: services.url, typeDefs: parse(printSubgraphSdl(servicesSchema)) },
+    { name: "city", url: city.url, typeDefs: parse(subgraphSdl.city) },
+    { name: "services", url: services.url, typeDefs: parse(subgraphSdl.services) },
   ]);
   if (composition.errors !== undefined) {
     await Promise.all([city.close(), services.close()]);
@@ -119,6 +160,7 @@ export async function startTestSubgraphs(options: { identitySecret: string; logg
     city,
     services,
     supergraphSdl: composition.supergraphSdl,
+    subgraphSdl,
     close: async () => {
       await Promise.allSettled([city.close(), services.close()]);
     },
