@@ -12,7 +12,7 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve("graphql") }],
   },
   test: {
-    include: ["e2e/**/*.test.ts"],
+    include: ["e2e/**/*.test.ts", "bench/**/*.test.ts"],
     // Each file starts a whole stack (embedded store, three subgraphs, gateway) or the launcher's five
     // processes; the machines have 2 cores.
     testTimeout: 120_000,

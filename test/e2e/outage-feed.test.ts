@@ -1,12 +1,13 @@
 /**
- * The outage feed end to end: a provider's CSV served over HTTP, the BullMQ worker (real Redis)
- * writing through the services repository, and the outage showing up in the district view through
- * the gateway; syncing the same feed again writes nothing.
+ * The outage feed end to end: a provider's CSV served over HTTP, configured as a sync source, the
+ * sync worker (real Redis) writing through the services repository, the outage showing up in the
+ * district view through the gateway, the run in the sources' health view; syncing the same feed
+ * again writes nothing.
  */
 import { randomUUID } from "node:crypto";
 import { createLogger, issueAccessToken } from "@situation/platform";
 import { DEMO_PROVIDERS } from "@situation/services-subgraph";
-import { createOutageSyncWorker, feedSourceName, type OutageSyncResult, type OutageSyncWorker } from "@situation/workers";
+import { createSyncWorker, type SyncRunResult, type SyncWorker } from "@situation/workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEveryStep } from "../support/cleanup.js";
 import { startFeedServer, type FeedServer } from "../support/feed-server.js";
@@ -75,19 +76,38 @@ const ACTIVE_OUTAGES_QUERY = /* GraphQL */ `
 
 let stack: Stack;
 let feed: FeedServer;
-let worker: OutageSyncWorker;
-const workerConfig = testConfig({ REDIS_PREFIX: uniqueRedisPrefix("outage-feed") });
+let worker: SyncWorker;
+let workerConfig: ReturnType<typeof testConfig>;
+
+const SOURCE_ID = "e2e-outage-feed";
+/** The provenance the framework stores on a source's records when its options name none. */
+const PROVENANCE = `sync:${SOURCE_ID}`;
 
 beforeAll(async () => {
   stack = await startStack({ name: "outage-feed" });
   feed = await startFeedServer(feedCsv());
-  worker = createOutageSyncWorker({
+  workerConfig = testConfig({ REDIS_PREFIX: uniqueRedisPrefix("outage-feed") });
+  worker = createSyncWorker({
     config: workerConfig,
     mongo: stack.mongo,
     logger: createLogger(workerConfig, "e2e-outage-feed-worker"),
     attempts: 1,
   });
   await worker.start();
+  // Paused, so that no schedule runs it: the test queues each run itself (run-now works on paused sources).
+  await worker.city.syncSources.create(
+    {
+      id: SOURCE_ID,
+      name: "E2E outage feed",
+      kind: "outage-csv",
+      url: feed.url,
+      schedule: { everyMs: 3_600_000 },
+      target: "services.outages",
+      maxAgeMs: 3_600_000,
+      paused: true,
+    },
+    "e2e",
+  );
 });
 
 afterAll(async () => {
@@ -100,14 +120,15 @@ afterAll(async () => {
   expect(await countRedisKeys(workerConfig.redisUrl, workerConfig.redisPrefix)).toBe(0);
 });
 
-/** Queues a sync of the local feed and waits for the job's result (polling: no QueueEvents connection to own). */
-async function syncOnce(timeoutMs = 30_000): Promise<OutageSyncResult> {
-  const queued = await worker.syncNow(feed.url);
+/** Queues a run of the feed's source and waits for the job's result (polling: no QueueEvents connection to own). */
+async function syncOnce(timeoutMs = 30_000): Promise<SyncRunResult> {
+  const queued = await worker.runNow(SOURCE_ID);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const job = await worker.queue.getJob(queued.id as string);
     const state = await job?.getState();
-    if (state === "completed") return job!.returnvalue;
+    // Read again: the job read before its state may predate its completion.
+    if (state === "completed") return (await worker.queue.getJob(queued.id as string))!.returnvalue as SyncRunResult;
     if (state === "failed") throw new Error(`the sync job failed: ${job?.failedReason}`);
     if (Date.now() > deadline) throw new Error(`the sync job was still ${state} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -115,7 +136,7 @@ async function syncOnce(timeoutMs = 30_000): Promise<OutageSyncResult> {
 }
 
 async function storedOutage() {
-  return stack.mongo.db("services").collection("outages").findOne({ source: feedSourceName(feed.url), externalId });
+  return stack.mongo.db("services").collection("outages").findOne({ source: PROVENANCE, externalId });
 }
 
 describe("the outage feed, from CSV to the district view", () => {
@@ -125,7 +146,7 @@ describe("the outage feed, from CSV to the district view", () => {
     expect(before.data?.district.activeOutages.some((outage) => outage.description === description)).toBe(false);
 
     const result = await syncOnce();
-    expect(result).toMatchObject({ source: feedSourceName(feed.url), rows: 1, accepted: 1, inserted: 1, updated: 0, unchanged: 0, rejectedCount: 0 });
+    expect(result).toMatchObject({ provenance: PROVENANCE, status: "succeeded", fetched: 1, inserted: 1, updated: 0, unchanged: 0, quarantined: 0 });
 
     const stored = await storedOutage();
     expect(stored).not.toBeNull();
@@ -163,7 +184,7 @@ describe("the outage feed, from CSV to the district view", () => {
       { authorization: `Bearer ${token}` },
     );
     expect(answer.errors).toBeUndefined();
-    expect(answer.data?.outage).toEqual({ source: feedSourceName(feed.url), externalId });
+    expect(answer.data?.outage).toEqual({ source: PROVENANCE, externalId });
   });
 
   it("writes nothing when the same feed is synced again", async () => {
@@ -172,9 +193,33 @@ describe("the outage feed, from CSV to the district view", () => {
 
     const result = await syncOnce();
     expect(feed.requests).toBe(requestsBefore + 1);
-    expect(result).toMatchObject({ rows: 1, accepted: 1, inserted: 0, updated: 0, unchanged: 1, rejectedCount: 0 });
+    expect(result).toMatchObject({ fetched: 1, accepted: 1, inserted: 0, updated: 0, unchanged: 1, ended: 0, quarantined: 0 });
     // Not even the timestamps move.
     expect(await storedOutage()).toEqual(before);
     expect(await stack.mongo.db("services").collection("outages").countDocuments({ externalId })).toBe(1);
+  });
+});
+
+describe("the sources' health view", () => {
+  it("shows operators the feed's source as fresh, with its runs", async () => {
+    const token = await issueAccessToken({ subject: "e2e-operator", roles: ["operator"] }, stack.config.jwtSecret);
+    const answer = await stack.query<{
+      syncSources: { id: string; kind: string; freshness: { stale: boolean; lastRunStatus: string; ageMs: number } }[];
+      syncRuns: { nodes: { status: string; fetched: number }[] };
+    }>(
+      `query Health($id: ID!) {
+        syncSources { id kind freshness { stale lastRunStatus ageMs } }
+        syncRuns(sourceId: $id, first: 1) { nodes { status fetched } }
+      }`,
+      { id: SOURCE_ID },
+      { authorization: `Bearer ${token}` },
+    );
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.syncSources).toContainEqual({
+      id: SOURCE_ID,
+      kind: "OUTAGE_CSV",
+      freshness: { stale: false, lastRunStatus: "SUCCEEDED", ageMs: expect.any(Number) },
+    });
+    expect(answer.data?.syncRuns.nodes).toEqual([{ status: "SUCCEEDED", fetched: 1 }]);
   });
 });

@@ -2,9 +2,11 @@
  * Public services (issue 5) through the gateway, with real credentials: bearer tokens for operators,
  * city staff and admins, platform API keys for providers and a business. Providers push their own
  * outages (single and batch), are refused another provider's, see their outages in the district view,
- * and keep their status board; the authorization matrix of every services mutation × role × own/other
- * checks that a denied call stores nothing.
+ * and keep their status board; admins register providers, a provider keeps its own contacts and
+ * service area, the catalog's categories show on each provider; the authorization matrix of every
+ * services mutation × role × own/other checks that a denied call stores nothing.
  */
+import { CITY_DATABASE } from "@situation/city-subgraph";
 import { KRUSEVAC_DISTRICTS } from "@situation/city-subgraph/seed-data";
 import { createApiKey, issueAccessToken, PLATFORM_DATABASE } from "@situation/platform";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -30,6 +32,9 @@ const headers = {} as Record<Who, Record<string, string>>;
 /** Outages and status-board services this file wrote, deleted after each test. */
 const createdOutageIds = new Set<string>();
 const createdServices = new Set<string>();
+/** Providers this file registered, deleted after each test; the own provider is put back as it was. */
+const createdProviderIds = new Set<string>();
+let ownProviderAsSeeded: Record<string, unknown> | null = null;
 
 beforeAll(async () => {
   stack = await startStack({ name: "public-services" });
@@ -47,6 +52,7 @@ beforeAll(async () => {
   headers["provider (other)"] = await key({ roles: ["provider"], providerId: OTHER, label: `${RUN} electricity` });
   headers.business = await key({ roles: ["business"], businessId: `${RUN}-business`, label: `${RUN} business` });
   headers.ghost = await key({ roles: ["provider"], providerId: GHOST, label: `${RUN} ghost provider` });
+  ownProviderAsSeeded = await providers().findOne({ _id: OWN });
 });
 
 afterEach(async () => {
@@ -55,6 +61,9 @@ afterEach(async () => {
   await services.collection("serviceStatuses").deleteMany({ service: { $in: [...createdServices] } });
   createdOutageIds.clear();
   createdServices.clear();
+  await providers().deleteMany({ _id: { $in: [...createdProviderIds] } });
+  createdProviderIds.clear();
+  if (ownProviderAsSeeded) await providers().replaceOne({ _id: OWN }, ownProviderAsSeeded);
 });
 
 afterAll(async () => {
@@ -137,6 +146,10 @@ const SET_STATUS = `mutation ($providerId: ID!, $service: String!, $status: Serv
     service status note provider { id } history { status note }
   }
 }`;
+
+function providers() {
+  return stack.mongo.db("services").collection<Record<string, unknown> & { _id: string }>("providers");
+}
 
 function outages() {
   return stack.mongo.db("services").collection<{ _id: string; providerId: string; description: string; updates: unknown[] }>("outages");
@@ -347,6 +360,112 @@ describe("the service status board", () => {
 });
 
 // ---------------------------------------------------------------------------------------------------
+// Providers
+
+const PROVIDER_FIELDS = "id name kind phone email website contacts { label phone email } serviceArea { type coordinates }";
+const CREATE_PROVIDER = `mutation ($input: ProviderCreateInput!) { createProvider(input: $input) { ${PROVIDER_FIELDS} } }`;
+const UPDATE_PROVIDER = `mutation ($id: ID!, $input: ProviderUpdateInput!) { updateProvider(id: $id, input: $input) { ${PROVIDER_FIELDS} } }`;
+const SERVING = `query ($longitude: Float!, $latitude: Float!, $kind: ServiceKind) {
+  providersServing(longitude: $longitude, latitude: $latitude, kind: $kind) { id }
+}`;
+
+let providerInputs = 0;
+function providerInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  providerInputs++;
+  const id = `e2e-${process.pid}-provider-${providerInputs}`;
+  createdProviderIds.add(id);
+  return {
+    id,
+    name: `ЈКП „Проба ${providerInputs}“`,
+    kind: "WASTE",
+    email: "info@proba.example",
+    contacts: [{ label: "Дежурна служба", phone: "+381 37 100 200" }],
+    serviceArea: square(CENTRE_LON, CENTRE_LAT, 0.004),
+    ...overrides,
+  };
+}
+
+describe("providers: registration, their own contacts and service area, the catalog's categories", () => {
+  it("lets an admin register a provider, which then serves the points of its area", async () => {
+    const input = providerInput();
+    const answer = await gql("admin", CREATE_PROVIDER, { input });
+    expect(answer.errors, JSON.stringify(answer.errors)).toBeUndefined();
+    expect(answer.data.createProvider).toMatchObject({
+      id: input.id,
+      kind: "WASTE",
+      contacts: [{ label: "Дежурна служба", phone: "+381 37 100 200", email: null }],
+      serviceArea: { type: "MultiPolygon" },
+    });
+    const inside = await gql("anonymous", SERVING, { longitude: CENTRE_LON, latitude: CENTRE_LAT, kind: "WASTE" });
+    expect(inside.data.providersServing.map((provider: Loose) => provider.id)).toContain(input.id);
+    const outside = await gql("anonymous", SERVING, { longitude: CENTRE_LON + 0.01, latitude: CENTRE_LAT, kind: "WASTE" });
+    expect(outside.data.providersServing.map((provider: Loose) => provider.id)).not.toContain(input.id);
+  });
+
+  it.each([
+    ["serviceArea", "self-intersecting", { serviceArea: SELF_INTERSECTING }],
+    ["serviceArea", "outside the city", { serviceArea: OUTSIDE_CITY }],
+    ["serviceArea", "not GeoJSON", { serviceArea: { type: "Polygon", coordinates: [[[CENTRE_LON, CENTRE_LAT]]] } }],
+    ["email", "not an address", { email: "info-at-proba" }],
+    ["contacts[0]", "without phone or e-mail", { contacts: [{ label: "Ноћна служба" }] }],
+    ["id", "not a slug", { id: "Ново Предузеће" }],
+  ])("refuses a registration whose %s is %s with BAD_USER_INPUT naming it, storing nothing", async (field, _why, change) => {
+    const before = await snapshotServices();
+    const answer = await gql("admin", CREATE_PROVIDER, { input: providerInput(change) });
+    expect(extensionsOf(answer)).toMatchObject({ code: "BAD_USER_INPUT", field });
+    expect(answer.data ?? null).toBeNull();
+    expect(await snapshotServices()).toEqual(before);
+  });
+
+  it("lets a provider's key change its own contacts and service area, not its name nor another provider's", async () => {
+    const changed = await gql("provider (own)", UPDATE_PROVIDER, {
+      id: OWN,
+      input: { contacts: [{ label: "Кварови", phone: "037 444 555", email: "kvarovi@vodovod.example" }], serviceArea: square(CENTRE_LON, CENTRE_LAT, 0.01) },
+    });
+    expect(changed.errors, JSON.stringify(changed.errors)).toBeUndefined();
+    expect(changed.data.updateProvider.contacts).toEqual([{ label: "Кварови", phone: "037 444 555", email: "kvarovi@vodovod.example" }]);
+    const serving = await gql("anonymous", SERVING, { longitude: CENTRE_LON, latitude: CENTRE_LAT, kind: "WATER" });
+    expect(serving.data.providersServing).toEqual([{ id: OWN }]);
+
+    const before = await snapshotServices();
+    const renamed = await gql("provider (own)", UPDATE_PROVIDER, { id: OWN, input: { name: "Друго име" } });
+    expect(extensionsOf(renamed)).toMatchObject({ code: "FORBIDDEN", details: { field: "name" } });
+    const foreign = await gql("provider (other)", UPDATE_PROVIDER, { id: OWN, input: { phone: "037 000 000" } });
+    expect(extensionsOf(foreign)?.code).toBe("FORBIDDEN");
+    const badArea = await gql("provider (own)", UPDATE_PROVIDER, { id: OWN, input: { phone: "037 000 000", serviceArea: OUTSIDE_CITY } });
+    expect(extensionsOf(badArea)).toMatchObject({ code: "BAD_USER_INPUT", field: "serviceArea" });
+    expect(await snapshotServices()).toEqual(before);
+  });
+
+  it("shows on each provider the catalog categories it answers for, as the city's catalog says", async () => {
+    const catalog = await stack.mongo
+      .db(CITY_DATABASE)
+      .collection<{ _id: string; active: boolean; responsible: { kind: string; id: string }; routingRules: { responsible: { kind: string; id: string } }[] }>(
+        "serviceCategories",
+      )
+      .find({ active: true })
+      .toArray();
+    const expected = (providerId: string) =>
+      catalog
+        .filter((category) =>
+          [category.responsible, ...category.routingRules.map((rule) => rule.responsible)].some(
+            (assignee) => assignee.kind === "provider" && assignee.id === providerId,
+          ),
+        )
+        .map((category) => category._id)
+        .sort();
+    const answer = await gql("anonymous", `{ providers { id serviceCategories { code responsible { kind id } } } }`);
+    expect(answer.errors, JSON.stringify(answer.errors)).toBeUndefined();
+    const listed: Loose[] = answer.data.providers;
+    expect(listed.length).toBeGreaterThan(1);
+    for (const provider of listed) {
+      expect(provider.serviceCategories.map((category: Loose) => category.code), provider.id).toEqual(expected(provider.id));
+    }
+    expect(listed.find((provider) => provider.id === OWN)?.serviceCategories.length).toBeGreaterThan(0);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
 // The authorization matrix
 
 /** What a role gets: the write done, an error code with nothing stored, or (batches) its item rejected. */
@@ -372,6 +491,17 @@ interface MutationCase {
   /** Ids of outages the answer reports written, to clean up. */
   ids?(data: Loose): string[];
 }
+
+/** Registering providers is the city's (admins'); a provider may also change its own contacts. */
+const ADMIN_ONLY: Record<Role, Outcome> = {
+  anonymous: "UNAUTHENTICATED",
+  operator: "FORBIDDEN",
+  "city-staff": "FORBIDDEN",
+  "provider (own)": "FORBIDDEN",
+  "provider (other)": "FORBIDDEN",
+  business: "FORBIDDEN",
+  admin: "written",
+};
 
 const MATRIX_SERVICE = `${RUN} matrix Водоснабдевање`;
 
@@ -406,6 +536,20 @@ const MUTATIONS: Record<string, MutationCase> = {
       return gql(who, SET_STATUS, { providerId: OWN, service: MATRIX_SERVICE, status: "DEGRADED", note: `by ${who}` });
     },
     written: (data) => data?.setServiceStatus?.service === MATRIX_SERVICE,
+  },
+  createProvider: {
+    expected: ADMIN_ONLY,
+    run: (who) => gql(who, `mutation ($input: ProviderCreateInput!) { createProvider(input: $input) { id } }`, { input: providerInput() }),
+    written: (data) => typeof data?.createProvider?.id === "string",
+  },
+  updateProvider: {
+    expected: { ...ADMIN_ONLY, "provider (own)": "written" },
+    run: (who) =>
+      gql(who, `mutation ($id: ID!, $input: ProviderUpdateInput!) { updateProvider(id: $id, input: $input) { id } }`, {
+        id: OWN,
+        input: { contacts: [{ label: `by ${who}`, phone: "037 123 456" }], serviceArea: square(CENTRE_LON, CENTRE_LAT, 0.01) },
+      }),
+    written: (data) => data?.updateProvider?.id === OWN,
   },
 };
 

@@ -9,9 +9,11 @@ import { createCityServer, seedDistrictsIfEmpty, seedServiceCatalogIfEmpty, type
 import { createGateway } from "@situation/gateway";
 import {
   connectMongo,
+  createChangeEventPublisher,
   createLogger,
   findRepositoryRoot,
   loadConfig,
+  type ChangeEventPublisher,
   type Logger,
   type MongoConnection,
   type PlatformConfig,
@@ -75,10 +77,23 @@ export interface StackOptions {
    * closes the queue and then deletes every key under the prefix. Without it, nothing is armed.
    */
   escalationRedisPrefix?: string;
+  /**
+   * Publish the subgraphs' change events, as their main.ts does, under this REDIS_PREFIX, where the
+   * gateway's `/events` reads them (unique per test file; the same as `escalationRedisPrefix` when
+   * both are given). Closing the stack closes the publisher after the subgraphs, then deletes every
+   * key under the prefix. Without it, writes publish nothing.
+   */
+  changeEventsRedisPrefix?: string;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
-  const config = testConfig(options.escalationRedisPrefix === undefined ? {} : { REDIS_PREFIX: options.escalationRedisPrefix });
+  const { escalationRedisPrefix, changeEventsRedisPrefix } = options;
+  if (escalationRedisPrefix !== undefined && changeEventsRedisPrefix !== undefined && escalationRedisPrefix !== changeEventsRedisPrefix) {
+    // One process has one REDIS_PREFIX (DESIGN.md §6): the queue and the stream cannot differ.
+    throw new TypeError("escalationRedisPrefix and changeEventsRedisPrefix must be the same prefix");
+  }
+  const redisPrefix = escalationRedisPrefix ?? changeEventsRedisPrefix;
+  const config = testConfig(redisPrefix === undefined ? {} : { REDIS_PREFIX: redisPrefix });
   const logger = createLogger(config, `e2e-${options.name}`);
   // Registered as each part starts, so that a failure half-way still closes what is running.
   const cleanups: { name: string; close: () => Promise<void> }[] = [];
@@ -113,7 +128,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       escalations = queue.scheduler;
     }
 
-    const common = { config, mongo, logger, port: 0 };
+    let events: ChangeEventPublisher | undefined;
+    if (changeEventsRedisPrefix !== undefined) {
+      if (escalationRedisPrefix === undefined) {
+        cleanups.push({ name: "redis keys", close: async () => void (await deleteRedisKeys(config.redisUrl, config.redisPrefix)) });
+      }
+      const publisher = createChangeEventPublisher({ config, logger });
+      cleanups.push({ name: "change events", close: () => publisher.close() });
+      events = publisher;
+    }
+
+    const common = { config, mongo, logger, port: 0, ...(events ? { events } : {}) };
     const city = createCityServer({
       ...common,
       ...(options.cityNow ? { now: options.cityNow } : {}),
