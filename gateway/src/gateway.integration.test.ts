@@ -203,6 +203,10 @@ describe("health", () => {
     const response = await fetch(new URL("/health", gateway.url));
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ status: "degraded", gateway: "ok", subgraphs: { city: "ok", services: "down" } });
+    // Liveness does not follow the subgraphs: a balancer probing it keeps this instance.
+    const live = await fetch(new URL("/health/live", gateway.url));
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ status: "ok" });
 
     const answer = await graphql('{ district(id: "rasina") { name activeOutages } }');
     expect(answer.body.data).toEqual({ district: null });

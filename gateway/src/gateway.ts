@@ -345,13 +345,21 @@ interface RequestHandlerOptions {
   precheck: (query: string) => OperationLimitError | undefined;
 }
 
+/**
+ * Whether this process serves requests at all, for a load balancer or process manager: unlike
+ * `/health` it does not depend on the subgraphs, which every instance sees alike, so a subgraph
+ * being down never takes every gateway out of a balancer at once.
+ */
+const LIVENESS_PATH = "/health/live";
+
 /** Paths answered without counting against a rate limit: probes and scrapes come every few seconds. */
-const UNLIMITED_PATHS: ReadonlySet<string> = new Set(["/health", METRICS_PATH]);
+const UNLIMITED_PATHS: ReadonlySet<string> = new Set(["/health", LIVENESS_PATH, METRICS_PATH]);
 
 /** A fixed label per route for the metrics: raw paths are chosen by clients and unbounded. */
 function routeOf(path: string): string {
   if (path === "/graphql") return "graphql";
   if (path === "/health") return "health";
+  if (path === LIVENESS_PATH) return "liveness";
   if (path === METRICS_PATH) return "metrics";
   if (path === LIVE_EVENTS_PATH) return "events";
   if (path === REPORTS_CSV_PATH) return "reports-csv";
@@ -369,7 +377,7 @@ function createRequestHandler(options: RequestHandlerOptions) {
     response.on("finish", () => {
       const fields = { method: request.method, path, status: response.statusCode, ms: Math.round(performance.now() - startedAt) };
       // Health probes arrive every few seconds; they would drown the request log.
-      if (path === "/health" || path === METRICS_PATH) logger.debug(fields, "request");
+      if (path === "/health" || path === LIVENESS_PATH || path === METRICS_PATH) logger.debug(fields, "request");
       else logger.info(fields, "request");
       options.metrics.countHttpRequest(routeOf(path), request.method ?? "GET", response.statusCode);
     });
@@ -379,7 +387,9 @@ function createRequestHandler(options: RequestHandlerOptions) {
       if (!UNLIMITED_PATHS.has(path)) {
         for (const [name, value] of Object.entries(await options.rateLimit.admit(request))) response.setHeader(name, value);
       }
-      if (path === "/health" && (request.method === "GET" || request.method === "HEAD")) {
+      if (path === LIVENESS_PATH && (request.method === "GET" || request.method === "HEAD")) {
+        sendJson(response, 200, { status: "ok" });
+      } else if (path === "/health" && (request.method === "GET" || request.method === "HEAD")) {
         const report = await options.healthCheck();
         sendJson(response, report.status === "ok" ? 200 : 503, report);
       } else if (path === METRICS_PATH && request.method === "GET") {
